@@ -1,0 +1,264 @@
+"""Loading validated records into the store: one transaction per file, versioned, idempotent.
+
+A file is loaded in a single transaction: either every accepted record (and its derived rows, the
+load row and the audit entry) is committed, or nothing is. A crash or kill mid-file leaves the store
+as it was. Re-loading a (source, id) whose content is unchanged is a no-op; changed content makes
+a new version and the old one stays as history.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import islice
+from pathlib import Path
+
+import orjson
+from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, text, update
+
+from vigil import audit
+from vigil.config import Actor, data_dir
+from vigil.derive import derive
+from vigil.ingest.reader import Parsed, Reject
+from vigil.normalize.dates import parse_date
+from vigil.store import tables as t
+
+CHUNK = 2000
+_PARAMS_PER_IN = 500  # keeps IN lists inside every backend's bound-parameter limit
+_LOAD_LOCK = 0x56494C44  # PostgreSQL advisory lock: one load at a time keeps versions consistent
+_TABLES: dict[str, Table] = {table.name: table for table in t.DERIVED_TABLES}
+
+
+class StrictLoadFailed(Exception):
+    def __init__(self, summary: LoadSummary) -> None:
+        super().__init__(f"{summary.rejected} record(s) rejected in {summary.file}; --strict: nothing loaded")
+        self.summary = summary
+
+
+@dataclass
+class LoadSummary:
+    file: str
+    load_id: int | None = None
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    by_type: Counter[str] = field(default_factory=Counter)
+    rejects: list[Reject] = field(default_factory=list)
+    rejects_path: Path | None = None
+    committed: bool = False
+    seconds: float = 0.0
+
+    @property
+    def accepted(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+
+def load_records(
+    engine: Engine,
+    file_label: str,
+    file_sha256: str,
+    items: Iterable[Parsed | Reject],
+    actor: Actor,
+    *,
+    strict: bool = False,
+    rejects_path: Path | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> LoadSummary:
+    """Loads parsed lines (or rejects) from one file; returns what happened."""
+    started = datetime.now(UTC)
+    summary = LoadSummary(file=file_label)
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOAD_LOCK})
+            load_id = conn.execute(
+                insert(t.load).returning(t.load.c.id),
+                {
+                    "file_name": file_label,
+                    "file_sha256": file_sha256,
+                    "user": actor.user,
+                    "purpose": actor.purpose,
+                    "started_at": started,
+                    "strict": strict,
+                },
+            ).scalar_one()
+            summary.load_id = load_id
+            seen: dict[str, int] = {}
+            for chunk in _chunks(items, CHUNK):
+                good = _screen(chunk, seen, summary)
+                if good:
+                    _store_chunk(conn, load_id, good, summary)
+                if progress:
+                    progress(len(chunk))
+            if summary.rejected:
+                summary.rejects_path = _write_rejects(summary.rejects, rejects_path, file_label, started)
+            if strict and summary.rejected:
+                raise StrictLoadFailed(summary)
+            summary.seconds = (datetime.now(UTC) - started).total_seconds()
+            conn.execute(
+                update(t.load)
+                .where(t.load.c.id == load_id)
+                .values(
+                    finished_at=datetime.now(UTC),
+                    inserted=summary.inserted,
+                    updated=summary.updated,
+                    unchanged=summary.unchanged,
+                    rejected=summary.rejected,
+                    rejects_path=str(summary.rejects_path) if summary.rejects_path else None,
+                )
+            )
+            audit.write(conn, actor, "load", _audit_query(summary, file_sha256, strict))
+        summary.committed = True
+    except BaseException as exc:
+        summary.load_id = None
+        # The failed attempt is audited in its own transaction: the load's one rolled back.
+        audit.write(engine, actor, "load_failed", {**_audit_query(summary, file_sha256, strict),
+                                                    "error": type(exc).__name__})
+        raise
+    return summary
+
+
+def _audit_query(summary: LoadSummary, sha256: str, strict: bool) -> dict[str, object]:
+    return {
+        "file": summary.file,
+        "sha256": sha256,
+        "strict": strict,
+        "inserted": summary.inserted,
+        "updated": summary.updated,
+        "unchanged": summary.unchanged,
+        "rejected": summary.rejected,
+    }
+
+
+def _chunks(items: Iterable[Parsed | Reject], size: int) -> Iterator[list[Parsed | Reject]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _screen(chunk: list[Parsed | Reject], seen: dict[str, int], summary: LoadSummary) -> list[Parsed]:
+    """Counts rejects and drops in-file duplicates of (source, id); returns the lines to store."""
+    good: list[Parsed] = []
+    for item in chunk:
+        summary.read += 1
+        if isinstance(item, Reject):
+            summary.rejects.append(item)
+            summary.rejected += 1
+            continue
+        ref = item.ref
+        first = seen.get(ref)
+        if first is not None:
+            summary.rejects.append(
+                Reject(summary.file, item.line, "id", f"duplicate (source, id) {ref}; first at line {first}",
+                       item.raw)
+            )
+            summary.rejected += 1
+            continue
+        seen[ref] = item.line
+        good.append(item)
+    return good
+
+
+def _store_chunk(conn: Connection, load_id: int, chunk: list[Parsed], summary: LoadSummary) -> None:
+    current = _current_versions(conn, [p.ref for p in chunk])
+    now = datetime.now(UTC)
+    to_insert: list[tuple[Parsed, int]] = []
+    superseded: list[int] = []
+    for parsed in chunk:
+        existing = current.get(parsed.ref)
+        if existing is None:
+            to_insert.append((parsed, 1))
+            summary.inserted += 1
+        elif existing[2] == parsed.content_hash:
+            summary.unchanged += 1
+        else:
+            superseded.append(existing[0])
+            to_insert.append((parsed, existing[1] + 1))
+            summary.updated += 1
+    if superseded:
+        _retire(conn, superseded, now)
+    if not to_insert:
+        return
+    rows = [
+        {
+            "ref": parsed.ref,
+            "source": parsed.record.source,
+            "record_id": parsed.record.id,
+            "version": version,
+            "type": parsed.record.type,
+            "as_of": parse_date(parsed.record.as_of).lo if parsed.record.as_of else None,
+            "raw": parsed.raw,
+            "content_hash": parsed.content_hash,
+            "is_current": True,
+            "load_id": load_id,
+            "line_no": parsed.line,
+            "loaded_at": now,
+        }
+        for parsed, version in to_insert
+    ]
+    ids = conn.execute(
+        insert(t.source_record).returning(t.source_record.c.id, sort_by_parameter_order=True), rows
+    ).scalars().all()
+    derived_rows: dict[str, list[dict[str, object]]] = {}
+    for (parsed, _), record_id in zip(to_insert, ids, strict=True):
+        derived = derive(parsed.record)
+        summary.by_type[parsed.record.type] += 1
+        summary.warnings += len(derived.warnings)
+        for table, table_rows in derived.rows.items():
+            bucket = derived_rows.setdefault(table, [])
+            for row in table_rows:
+                row["record_id"] = record_id
+                bucket.append(row)
+    write_derived(conn, derived_rows)
+
+
+def write_derived(conn: Connection, derived_rows: dict[str, list[dict[str, object]]]) -> None:
+    for table in t.DERIVED_TABLES:  # parents before children is not needed: all point at source_record
+        rows = derived_rows.get(table.name)
+        if rows:
+            conn.execute(insert(table), rows)
+
+
+def _current_versions(conn: Connection, refs: list[str]) -> dict[str, tuple[int, int, str]]:
+    """ref -> (row id, version, content hash) of the current version, for the refs that exist."""
+    sr = t.source_record
+    found: dict[str, tuple[int, int, str]] = {}
+    stmt = select(sr.c.ref, sr.c.id, sr.c.version, sr.c.content_hash).where(
+        sr.c.is_current.is_(True), sr.c.ref.in_(bindparam("refs", expanding=True))
+    )
+    for start in range(0, len(refs), _PARAMS_PER_IN):
+        for row in conn.execute(stmt, {"refs": refs[start : start + _PARAMS_PER_IN]}):
+            found[row.ref] = (row.id, row.version, row.content_hash)
+    return found
+
+
+def _retire(conn: Connection, record_ids: list[int], now: datetime) -> None:
+    """The old version stays as history; its derived rows go (they always describe current versions)."""
+    sr = t.source_record
+    for start in range(0, len(record_ids), _PARAMS_PER_IN):
+        batch = record_ids[start : start + _PARAMS_PER_IN]
+        conn.execute(update(sr).where(sr.c.id.in_(batch)).values(is_current=False, superseded_at=now))
+        for table in t.DERIVED_TABLES:
+            conn.execute(table.delete().where(table.c.record_id.in_(batch)))
+
+
+def _write_rejects(rejects: list[Reject], path: Path | None, file_label: str, started: datetime) -> Path:
+    if path is None:
+        folder = data_dir() / "rejects"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{Path(file_label).name}.{started:%Y%m%dT%H%M%S}.rejects.jsonl"
+    with path.open("wb") as fh:
+        for reject in rejects:
+            fh.write(
+                orjson.dumps(
+                    {"file": reject.file, "line": reject.line, "field": reject.field, "reason": reject.reason,
+                     "raw": reject.raw}
+                )
+                + b"\n"
+            )
+    return path

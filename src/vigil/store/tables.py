@@ -1,0 +1,397 @@
+"""The store's tables, declared once; Alembic migrations are generated from and checked against this.
+
+Source records are kept verbatim and versioned. Every other table except the audit log and loads
+is *derived*: rebuilt from the current source records by `vigil.derive`, keyed by the record's
+row id and the index of the party inside the record (0 = the record's subject; cases and tips
+hold several people: child, companions, suspects, victim).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Stable constraint names so migrations behave the same on SQLite and PostgreSQL.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+RowId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _record_fk() -> Column:
+    return Column("record_id", RowId, ForeignKey("source_record.id", ondelete="CASCADE"), nullable=False)
+
+
+def _interval(prefix: str) -> list[Column]:
+    """A partial date kept as its first day plus the precision it was given with."""
+    return [Column(prefix, Date), Column(f"{prefix}_precision", String(5))]
+
+
+load = Table(
+    "load",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("file_name", String(1000), nullable=False),
+    Column("file_sha256", String(64), nullable=False),
+    Column("user", String(200), nullable=False),
+    Column("purpose", String(1000), nullable=False, default=""),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("strict", Boolean, nullable=False, default=False),
+    Column("inserted", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("rejected", Integer, nullable=False, default=0),
+    Column("rejects_path", String(1000)),
+)
+
+source_record = Table(
+    "source_record",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("ref", String(420), nullable=False),  # "SOURCE/ID", the reference every output uses
+    Column("source", String(200), nullable=False),
+    Column("record_id", String(200), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("type", String(20), nullable=False),
+    Column("as_of", Date),
+    Column("raw", Text, nullable=False),  # the line exactly as it came
+    Column("content_hash", String(64), nullable=False),
+    Column("is_current", Boolean, nullable=False),
+    Column("load_id", RowId, ForeignKey("load.id"), nullable=False),
+    Column("line_no", Integer, nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+    Column("superseded_at", DateTime(timezone=True)),
+    UniqueConstraint("source", "record_id", "version"),
+    Index("ix_source_record_ref_current", "ref", "is_current"),
+    Index("ix_source_record_type_current", "type", "is_current"),
+)
+
+party = Table(
+    "party",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    _record_fk(),
+    Column("party", SmallInteger, nullable=False),
+    Column("role", String(20), nullable=False),  # subject, child, companion, suspect, victim
+    Column("sex", String(1)),
+    Column("race", String(40)),
+    *_interval("dob"),
+    Column("age", SmallInteger),
+    Column("height_in", Float),
+    Column("weight_lb", Float),
+    Column("eye_color", String(40)),
+    Column("hair_color", String(40)),
+    Column("deceased", Boolean),
+    Column("deceased_date", Date),
+    UniqueConstraint("record_id", "party"),
+)
+
+name = Table(
+    "name",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    _record_fk(),
+    Column("party", SmallInteger, nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("first", String(100), nullable=False),
+    Column("middle", String(100), nullable=False),
+    Column("last", String(100), nullable=False),
+    Column("suffix", String(20), nullable=False),
+    Column("full", String(400), nullable=False),
+    Column("first_key", String(40), nullable=False),
+    Column("last_key", String(40), nullable=False),
+    Column("first_group", String(100), nullable=False),
+    Index("ix_name_last_first", "last", "first"),
+    Index("ix_name_keys", "last_key", "first_key"),
+    Index("ix_name_record", "record_id"),
+)
+
+# One indexed table of normalized identifiers pointing at records: search, tip matching,
+# deconfliction and path finding all read it.
+identifier = Table(
+    "identifier",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),
+    Column("value", String(400), nullable=False),
+    _record_fk(),
+    Column("party", SmallInteger),  # null when the identifier belongs to the record, not a person in it
+    Column("detail", String(100)),  # e.g. "not_issued" for SSNs, "partial" for plates, phone kind
+    Column("first_seen", Date),
+    Column("last_seen", Date),
+    Index("ix_identifier_kind_value", "kind", "value"),
+    Index("ix_identifier_value", "value"),
+    Index("ix_identifier_record", "record_id"),
+)
+
+address = Table(
+    "address",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    _record_fk(),
+    Column("party", SmallInteger),
+    Column("idx", SmallInteger, nullable=False),  # order inside the record, for employment links
+    Column("context", String(20), nullable=False),  # record, registration, employer, event, missing_from, ...
+    Column("kind", String(20)),
+    Column("line1", String(300), nullable=False),
+    Column("line2", String(100), nullable=False),
+    Column("city", String(100), nullable=False),
+    Column("state", String(40), nullable=False),
+    Column("zip5", String(5), nullable=False),
+    Column("country", String(2), nullable=False),
+    Column("std_line", String(500), nullable=False),
+    Column("place_name", String(200)),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("geo_precision", String(10)),
+    *_interval("valid_from"),
+    *_interval("valid_to"),
+    Index("ix_address_record", "record_id"),
+    Index("ix_address_zip5", "zip5"),
+    Index("ix_address_std_line", "std_line"),
+    Index("ix_address_lat_lon", "lat", "lon"),
+)
+
+employment = Table(
+    "employment",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    _record_fk(),
+    Column("party", SmallInteger, nullable=False),
+    Column("employer", String(300), nullable=False),
+    Column("address_idx", SmallInteger),
+    *_interval("valid_from"),
+    *_interval("valid_to"),
+    Index("ix_employment_record", "record_id"),
+)
+
+# Every dated happening: event records (LPR hits, inquiries, bookings...) and the dated core of
+# cases, tips, incidents, unidentified finds and leads, so timelines and "near in space and time"
+# read one table.
+event = Table(
+    "event",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    _record_fk(),
+    Column("kind", String(40), nullable=False),
+    Column("at", DateTime(timezone=True)),
+    Column("at_precision", String(5), nullable=False),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("address_idx", SmallInteger),
+    Column("person_ref", String(420)),  # the SOURCE/ID of the person record it is about, when named
+    Column("agency", String(200)),
+    Index("ix_event_record", "record_id"),
+    Index("ix_event_at", "at"),
+    Index("ix_event_person_ref", "person_ref"),
+)
+
+vehicle = Table(
+    "vehicle",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    _record_fk(),
+    Column("party", SmallInteger),
+    Column("plate", String(20)),
+    Column("plate_like", String(20)),
+    Column("plate_partial", Boolean, nullable=False, default=False),
+    Column("plate_state", String(2)),
+    Column("make", String(40)),
+    Column("model", String(40)),
+    Column("year", SmallInteger),
+    Column("color", String(40)),
+    Column("body", String(20)),
+    Column("vin", String(17)),
+    Index("ix_vehicle_record", "record_id"),
+    Index("ix_vehicle_plate", "plate"),
+)
+
+mark = Table(
+    "mark",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    _record_fk(),
+    Column("party", SmallInteger),
+    Column("kind", String(20), nullable=False),
+    Column("location", String(200)),
+    Column("description", String(1000)),
+    Index("ix_mark_record", "record_id"),
+)
+
+registration = Table(
+    "registration",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    _record_fk(),
+    Column("party", SmallInteger, nullable=False),
+    Column("registrant_id", String(100)),
+    Column("state", String(2), nullable=False),
+    Column("tier", String(3)),
+    Column("status", String(20), nullable=False),
+    Column("registered_on", Date),
+    Column("last_verified", Date),
+    Column("next_due", Date),
+    Column("offense", String(500)),
+    Column("address_idx", SmallInteger),
+    Index("ix_registration_record", "record_id"),
+    Index("ix_registration_state_status", "state", "status"),
+)
+
+missing_case = Table(
+    "missing_case",
+    metadata,
+    Column("record_id", RowId, ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True),
+    Column("case_number", String(100), nullable=False),
+    Column("category", String(30)),
+    Column("missing_since", Date),
+    Column("status", String(20)),
+    Column("recovered_on", Date),
+    Column("agency_ori", String(20)),
+    Column("agency_name", String(200)),
+    Column("team", String(100)),
+    Index("ix_missing_case_case_number", "case_number"),
+)
+
+tip = Table(
+    "tip",
+    metadata,
+    Column("record_id", RowId, ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True),
+    Column("received_at", DateTime(timezone=True)),
+    Column("incident_at", DateTime(timezone=True)),
+    Column("incident_type", String(30)),
+    Column("reporter_kind", String(10)),
+    Column("esp_name", String(200)),
+)
+
+incident = Table(
+    "incident",
+    metadata,
+    Column("record_id", RowId, ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(30), nullable=False),
+    Column("at", DateTime(timezone=True)),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("child_age", SmallInteger),
+    Column("child_sex", String(1)),
+    Column("child_activity", String(30)),
+    Column("lure", String(20)),
+    Column("offender_sex", String(1)),
+    Column("offender_race", String(40)),
+    Column("offender_age_min", SmallInteger),
+    Column("offender_age_max", SmallInteger),
+    Column("offender_height_min_in", Float),
+    Column("offender_height_max_in", Float),
+    Column("offender_hair", String(40)),
+    Column("offender_facial_hair", String(40)),
+    Column("agency_ori", String(20)),
+    Index("ix_incident_at", "at"),
+)
+
+unidentified = Table(
+    "unidentified",
+    metadata,
+    Column("record_id", RowId, ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True),
+    Column("case_number", String(100), nullable=False),
+    Column("found_on", Date),
+    Column("sex", String(1)),
+    Column("race", String(40)),
+    Column("age_min", Float),
+    Column("age_max", Float),
+    Column("height_min_in", Float),
+    Column("height_max_in", Float),
+    Column("weight_min_lb", Float),
+    Column("weight_max_lb", Float),
+    Column("dna_available", Boolean),
+    Column("dental_available", Boolean),
+)
+
+lead = Table(
+    "lead",
+    metadata,
+    Column("record_id", RowId, ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True),
+    Column("received_at", DateTime(timezone=True)),
+    Column("caller_kind", String(10)),
+)
+
+agency = Table(
+    "agency",
+    metadata,
+    Column("record_id", RowId, ForeignKey("source_record.id", ondelete="CASCADE"), primary_key=True),
+    Column("ori", String(20), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("kind", String(20)),
+    Column("state", String(2)),
+    Column("email", String(320)),
+    Column("phone", String(20)),
+    Index("ix_agency_ori", "ori"),
+)
+
+agency_jurisdiction = Table(
+    "agency_jurisdiction",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    _record_fk(),
+    Column("kind", String(10), nullable=False),  # zip or county (FIPS)
+    Column("value", String(10), nullable=False),
+    Index("ix_agency_jurisdiction_kind_value", "kind", "value"),
+)
+
+# Append-only: database triggers refuse UPDATE and DELETE; each row's hash covers the previous
+# row's hash, so an edit made behind the triggers' back is detectable by `vigil audit verify`.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user", String(200), nullable=False),
+    Column("agency", String(200), nullable=False, default=""),
+    Column("action", String(40), nullable=False),
+    Column("purpose", String(1000), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("result_refs", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+# Tables rebuilt from source records, in the order they may be cleared.
+DERIVED_TABLES: tuple[Table, ...] = (
+    party,
+    name,
+    identifier,
+    address,
+    employment,
+    event,
+    vehicle,
+    mark,
+    registration,
+    missing_case,
+    tip,
+    incident,
+    unidentified,
+    lead,
+    agency,
+    agency_jurisdiction,
+)

@@ -1,0 +1,78 @@
+"""Shared fixtures: every store test runs on the embedded SQLite and on a real PostgreSQL 15.
+
+PostgreSQL comes from VIGIL_TEST_PG_URL (`make test` and `.ci/run` start a throwaway cluster on
+loopback with scripts/pg-tmp.sh). Without it the PostgreSQL variants are skipped, unless
+VIGIL_REQUIRE_PG=1 (CI), where a missing server is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+
+from vigil.store.db import open_store
+
+PG_URL = os.environ.get("VIGIL_TEST_PG_URL")
+_TEMPLATE = "vigil_test_template"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test touches the user's real data dir or embedded store."""
+    monkeypatch.setenv("VIGIL_DATA_DIR", str(tmp_path / "vigil-data"))
+    monkeypatch.delenv("VIGIL_DATABASE_URL", raising=False)
+    monkeypatch.setenv("VIGIL_USER", "test-analyst")
+
+
+@pytest.fixture(scope="session")
+def _pg_template() -> str:
+    """A migrated template database; each test clones it (CREATE DATABASE ... TEMPLATE is fast)."""
+    assert PG_URL
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {_TEMPLATE}"))
+        conn.execute(text(f"CREATE DATABASE {_TEMPLATE}"))
+    template_url = make_url(PG_URL).set(database=_TEMPLATE).render_as_string(hide_password=False)
+    open_store(template_url).dispose()
+    admin.dispose()
+    return template_url
+
+
+def _fresh_pg_database(template_url: str) -> Iterator[str]:
+    assert PG_URL
+    name = f"vigil_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE}"))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty, migrated store on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    if not PG_URL:
+        if os.environ.get("VIGIL_REQUIRE_PG") == "1":
+            pytest.fail("VIGIL_REQUIRE_PG=1 but VIGIL_TEST_PG_URL is not set")
+        pytest.skip("no PostgreSQL (set VIGIL_TEST_PG_URL, or run `make test`)")
+    yield from _fresh_pg_database(request.getfixturevalue("_pg_template"))
+
+
+@pytest.fixture
+def engine(store_url: str) -> Iterator[Engine]:
+    store = open_store(store_url)
+    yield store
+    store.dispose()
