@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
@@ -12,18 +12,24 @@ from rich.table import Table
 
 from vigil.cli.common import Db, Format, Purpose, User, actor, console, fail
 from vigil.config import data_dir
-from vigil.demo import SCALES, Scenario, estimated_records, generate
 from vigil.ingest import ingest_file
 from vigil.store.db import open_store
 
-app = typer.Typer(help="The synthetic demo scenario (synthetic data only).")
+if TYPE_CHECKING:
+    from vigil.demo import Scenario
 
-Scale = Annotated[str, typer.Option(help=f"One of: {', '.join(SCALES)}.")]
+app = typer.Typer(help="The synthetic demo scenario (synthetic data only).")
+SCALE_NAMES = ("small", "medium", "large")
+
+Scale = Annotated[str, typer.Option(help=f"One of: {', '.join(SCALE_NAMES)}.")]
 Seed = Annotated[int, typer.Option(help="Same seed, same data.")]
 Out = Annotated[Path | None, typer.Option(help="Folder for the JSONL files (default: data dir/demo/SCALE-SEED).")]
 
 
 def _generate(scale: str, seed: int, out: Path | None) -> Scenario:
+    # Imported here: the generator pulls in Faker, which other commands should not pay for.
+    from vigil.demo import SCALES, estimated_records, generate
+
     if scale not in SCALES:
         raise fail(f"unknown scale {scale!r}; one of {', '.join(SCALES)}")
     folder = out or data_dir() / "demo" / f"{scale}-{seed}"

@@ -135,7 +135,7 @@ def _print_summaries(con, summaries: list[LoadSummary]) -> None:  # type: ignore
     con.print(table)
     for s in summaries:
         for reject in s.rejects[:20]:
-            con.print(f"[red]rejected[/] {reject.message()}", highlight=False, markup=False)
+            con.print(f"rejected {reject.message()}", highlight=False, markup=False, soft_wrap=True)
         if s.rejected > 20:
             con.print(f"... {s.rejected - 20:,} more")
         if s.rejects_path:

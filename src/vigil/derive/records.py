@@ -22,7 +22,8 @@ def _timestamp(value: str | None) -> tuple[datetime | None, str]:
     if not value:
         return None, "none"
     if "T" in value or " " in value.strip():
-        return parse_timestamp(value), "time"
+        # Stored in UTC: SQLite keeps no offset, and one zone makes "days apart" arithmetic honest.
+        return parse_timestamp(value).astimezone(UTC), "time"
     date = parse_date(value)
     return datetime(date.lo.year, date.lo.month, date.lo.day, tzinfo=UTC), date.precision
 
@@ -54,6 +55,10 @@ def _event(
             "agency": agency,
         },
     )
+
+
+def _int(value: float | None) -> int | None:
+    return round(value) if value is not None else None
 
 
 def _agency_label(agency: m.Agent | str | None) -> str | None:
@@ -155,14 +160,14 @@ def _incident(record: m.IncidentRecord, out: Derived) -> None:
             "at": _timestamp(record.at)[0],
             "lat": location.get("lat"),
             "lon": location.get("lon"),
-            "child_age": int(child.age) if child.age is not None else None,
+            "child_age": _int(child.age),
             "child_sex": sex_code(child.sex),
             "child_activity": child.activity,
             "lure": record.lure,
             "offender_sex": sex_code(offender.sex),
             "offender_race": offender.race.upper() if offender.race else None,
-            "offender_age_min": offender.age_min,
-            "offender_age_max": offender.age_max,
+            "offender_age_min": _int(offender.age_min),
+            "offender_age_max": _int(offender.age_max),
             "offender_height_min_in": offender.height_min_in,
             "offender_height_max_in": offender.height_max_in,
             "offender_hair": offender.hair.upper() if offender.hair else None,

@@ -35,7 +35,7 @@ def ingest_file(
     """Load one .jsonl/.jsonl.gz/.csv/.xlsx file; `progress` gets bytes consumed (JSONL) or rows (sheets)."""
     if is_tabular(path):
         if not source:
-            raise TabularError(f"{path}: a spreadsheet needs --source (e.g. registry:TX) to say who asserts it")
+            raise TabularError(f"{path}: a spreadsheet needs --source (e.g. registry:TX): who asserts it")
         items: Iterator[Parsed | Reject] = parse_tabular(path, source, column_map)
         row_progress = progress
     else:

@@ -24,6 +24,7 @@ from vigil.derive import derive
 from vigil.ingest.reader import Parsed, Reject
 from vigil.normalize.dates import parse_date
 from vigil.store import tables as t
+from vigil.store.bulk import insert_rows, next_ids, sync_id_sequence
 
 CHUNK = 2000
 _PARAMS_PER_IN = 500  # keeps IN lists inside every backend's bound-parameter limit
@@ -97,6 +98,7 @@ def load_records(
                     progress(len(chunk))
             if summary.rejected:
                 summary.rejects_path = _write_rejects(summary.rejects, rejects_path, file_label, started)
+            sync_id_sequence(conn, t.source_record)
             if strict and summary.rejected:
                 raise StrictLoadFailed(summary)
             summary.seconds = (datetime.now(UTC) - started).total_seconds()
@@ -201,9 +203,10 @@ def _store_chunk(conn: Connection, load_id: int, chunk: list[Parsed], summary: L
         }
         for parsed, version in to_insert
     ]
-    ids = conn.execute(
-        insert(t.source_record).returning(t.source_record.c.id, sort_by_parameter_order=True), rows
-    ).scalars().all()
+    ids = next_ids(conn, t.source_record, len(rows))
+    for row, record_id in zip(rows, ids, strict=True):
+        row["id"] = record_id
+    insert_rows(conn, t.source_record, rows)
     derived_rows: dict[str, list[dict[str, object]]] = {}
     for (parsed, _), record_id in zip(to_insert, ids, strict=True):
         derived = derive(parsed.record)
@@ -218,10 +221,8 @@ def _store_chunk(conn: Connection, load_id: int, chunk: list[Parsed], summary: L
 
 
 def write_derived(conn: Connection, derived_rows: dict[str, list[dict[str, object]]]) -> None:
-    for table in t.DERIVED_TABLES:  # parents before children is not needed: all point at source_record
-        rows = derived_rows.get(table.name)
-        if rows:
-            conn.execute(insert(table), rows)
+    for table in t.DERIVED_TABLES:
+        insert_rows(conn, table, derived_rows.get(table.name, ()))
 
 
 def _current_versions(conn: Connection, refs: list[str]) -> dict[str, tuple[int, int, str]]:

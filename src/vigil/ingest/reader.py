@@ -77,7 +77,8 @@ def parse_line(file: str, line_no: int, data: bytes) -> Parsed | Reject:
         first = exc.errors()[0]
         path = ".".join(str(p) for p in first["loc"])
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        return Reject(file, line_no, _field_path(path), f"{first['msg']}{more}", text)
+        message = str(first["ctx"]["error"]) if first["type"] == "value_error" else first["msg"]
+        return Reject(file, line_no, _field_path(path), f"{message}{more}", text)
     except ValueError as exc:
         field = "type" if isinstance(obj, dict) else ""
         return Reject(file, line_no, field, str(exc), text)

@@ -123,7 +123,7 @@ class Description(Shape):
     hair: Short | None = None
     facial_hair: Short | None = None
     clothing: Text | None = None
-    marks: list[Mark] = []
+    marks: list[Mark] = Field(default_factory=list)
 
 
 class Employer(Shape):
@@ -157,7 +157,7 @@ class Agent(Shape):
 class PersonFields(Shape):
     """What is said about one individual; a person record and the people inside cases and tips."""
 
-    names: list[Name | Short] = []
+    names: list[Name | Short] = Field(default_factory=list)
     dob: DateStr | None = None
     age: float | None = Field(default=None, ge=0, le=130)
     sex: Short | None = None
@@ -167,13 +167,13 @@ class PersonFields(Shape):
     eye_color: Short | None = None
     hair_color: Short | None = None
     ssn: Short | None = None
-    phones: list[Phone | Short] = []
-    emails: list[Short] = []
-    screen_names: list[ScreenName] = []
-    addresses: list[Address] = []
-    employers: list[Employer] = []
-    vehicles: list[Vehicle] = []
-    marks: list[Mark] = []
+    phones: list[Phone | Short] = Field(default_factory=list)
+    emails: list[Short] = Field(default_factory=list)
+    screen_names: list[ScreenName] = Field(default_factory=list)
+    addresses: list[Address] = Field(default_factory=list)
+    employers: list[Employer] = Field(default_factory=list)
+    vehicles: list[Vehicle] = Field(default_factory=list)
+    marks: list[Mark] = Field(default_factory=list)
     deceased: bool | None = None
     deceased_date: DateStr | None = None
     registration: Registration | None = None
@@ -206,11 +206,11 @@ class PersonRef(Shape):
 
 
 class EventIdentifiers(Shape):
-    names: list[Name | Short] = []
+    names: list[Name | Short] = Field(default_factory=list)
     dob: DateStr | None = None
     ssn: Short | None = None
-    phones: list[Phone | Short] = []
-    vehicles: list[Vehicle] = []
+    phones: list[Phone | Short] = Field(default_factory=list)
+    vehicles: list[Vehicle] = Field(default_factory=list)
 
 
 class EventRecord(RecordBase):
@@ -247,12 +247,12 @@ class MissingCaseRecord(RecordBase):
     child: PersonFields
     missing_since: DateStr | None = None
     missing_from: Address | None = None
-    companions: list[PersonFields] = []
-    suspects: list[PersonFields] = []
-    phones: list[Phone | Short] = []
-    emails: list[Short] = []
-    screen_names: list[ScreenName] = []
-    photo_hashes: list[PhotoHash] = []
+    companions: list[PersonFields] = Field(default_factory=list)
+    suspects: list[PersonFields] = Field(default_factory=list)
+    phones: list[Phone | Short] = Field(default_factory=list)
+    emails: list[Short] = Field(default_factory=list)
+    screen_names: list[ScreenName] = Field(default_factory=list)
+    photo_hashes: list[PhotoHash] = Field(default_factory=list)
     status: Literal["open", "recovered", "closed"] | None = None
     recovered_on: DateStr | None = None
     agency: Agent | None = None
@@ -285,8 +285,8 @@ class TipRecord(RecordBase):
     incident_at: TimestampStr | None = None
     suspect: PersonFields | None = None
     victim: PersonFields | None = None
-    ips: list[Ip | Short] = []
-    file_hashes: list[FileHash] = []
+    ips: list[Ip | Short] = Field(default_factory=list)
+    file_hashes: list[FileHash] = Field(default_factory=list)
     narrative: Text | None = None
 
 
@@ -324,7 +324,7 @@ class UnidentifiedRecord(RecordBase):
     height_max_in: float | None = Field(default=None, ge=5, le=90)
     weight_min_lb: float | None = Field(default=None, ge=1, le=500)
     weight_max_lb: float | None = Field(default=None, ge=1, le=500)
-    marks: list[Mark] = []
+    marks: list[Mark] = Field(default_factory=list)
     clothing: Text | None = None
     dna_available: bool | None = None
     dental_available: bool | None = None
@@ -338,10 +338,10 @@ class Sighting(Shape):
 
 
 class Mentioned(Shape):
-    names: list[Name | Short] = []
-    phones: list[Phone | Short] = []
-    vehicles: list[Vehicle] = []
-    case_numbers: list[Short] = []
+    names: list[Name | Short] = Field(default_factory=list)
+    phones: list[Phone | Short] = Field(default_factory=list)
+    vehicles: list[Vehicle] = Field(default_factory=list)
+    case_numbers: list[Short] = Field(default_factory=list)
 
 
 class Caller(Shape):
@@ -368,8 +368,8 @@ class AgencyRecord(RecordBase):
     name: Short
     kind: Literal["police", "sheriff", "state", "federal", "icac"] | None = None
     state: Short | None = None
-    counties: list[Short] = []
-    zips: list[Short] = []
+    counties: list[Short] = Field(default_factory=list)
+    zips: list[Short] = Field(default_factory=list)
     contact: Contact | None = None
 
 
