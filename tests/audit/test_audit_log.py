@@ -28,7 +28,9 @@ def test_searches_need_a_purpose(engine: Engine) -> None:
     audit.write(engine, Actor("ana", ""), "stats")  # aggregate counts need none
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_log SET purpose = 'nothing to see'", "DELETE FROM audit_log"])
+@pytest.mark.parametrize(
+    "statement", ["UPDATE audit_log SET purpose = 'nothing to see'", "DELETE FROM audit_log"]
+)
 def test_update_and_delete_are_refused(engine: Engine, statement: str) -> None:
     audit.write(engine, Actor("ana", "p"), "search", {"q": 1})
     with pytest.raises(DatabaseError, match="append-only"), engine.begin() as conn:

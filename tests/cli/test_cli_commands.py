@@ -50,19 +50,23 @@ def test_stats_lookup_record_and_audit(store_url: str, tmp_path: Path) -> None:
     run("ingest", str(write_jsonl(tmp_path / "all.jsonl", records())), "--db", store_url)
     _, stdout, _ = run("stats", "--db", store_url, "--format", "json")
     stats = orjson.loads(stdout)
-    assert stats["records_by_type"]["person"] == 1 and stats["registrations_by_state"] == {"TX": {"compliant": 1}}
+    assert stats["records_by_type"]["person"] == 1 and stats["registrations_by_state"] == {
+        "TX": {"compliant": 1}
+    }
 
     code, _, stderr = run("lookup", "phone", "(918) 555-0101", "--db", store_url, ok=False)
     assert code != 0 and "purpose" in stderr  # searches need a stated purpose
 
-    _, stdout, _ = run("lookup", "phone", "(918) 555-0101", "--db", store_url, "--purpose", "case MC-1",
-                       "--format", "json")
+    _, stdout, _ = run(
+        "lookup", "phone", "(918) 555-0101", "--db", store_url, "--purpose", "case MC-1", "--format", "json"
+    )
     found = orjson.loads(stdout)
     assert found["identifier"] == "phone:+19185550101"
     assert {r["ref"] for r in found["results"]} == {"missing_cases/MC-1", "call_center/L-1"}
 
-    _, stdout, _ = run("record", "registry:TX/TX-004211", "--db", store_url, "--purpose", "check",
-                       "--format", "json")
+    _, stdout, _ = run(
+        "record", "registry:TX/TX-004211", "--db", store_url, "--purpose", "check", "--format", "json"
+    )
     assert orjson.loads(stdout)["versions"][0]["record"] == PERSON
 
     _, stdout, _ = run("audit", "list", "--db", store_url, "--format", "json")

@@ -27,15 +27,20 @@ def test_every_record_type_loads_with_derived_rows(engine: Engine, tmp_path: Pat
     summary = ingest_file(engine, write_jsonl(tmp_path / "all.jsonl", records()), ACTOR)
     assert summary.committed and summary.rejected == 0
     assert summary.inserted == 8
-    assert dict(summary.by_type) == {k: 1 for k in
-                                     ("person", "event", "missing_case", "tip", "incident", "unidentified",
-                                      "lead", "agency")}
+    assert dict(summary.by_type) == {
+        k: 1 for k in ("person", "event", "missing_case", "tip", "incident", "unidentified", "lead", "agency")
+    }
     # identifiers normalized into the one index
     assert [h.ref for h in lookup_identifier(engine, "phone", "+15125550147")] == ["registry:TX/TX-004211"]
     assert {h.ref for h in lookup_identifier(engine, "phone", "+19185550101")} == {
-        "missing_cases/MC-1", "call_center/L-1"}
+        "missing_cases/MC-1",
+        "call_center/L-1",
+    }
     assert {h.ref for h in lookup_identifier(engine, "screen_name", "kik/xx_dan")} == {
-        "registry:TX/TX-004211", "missing_cases/MC-1", "cybertipline/T-2026-118"}
+        "registry:TX/TX-004211",
+        "missing_cases/MC-1",
+        "cybertipline/T-2026-118",
+    }
     ssn = lookup_identifier(engine, "ssn", "912345678")
     assert ssn[0].detail == "not_issued"
     assert lookup_identifier(engine, "plate", "ABC1234")  # person vehicle and the LPR hit
@@ -47,8 +52,14 @@ def test_every_record_type_loads_with_derived_rows(engine: Engine, tmp_path: Pat
     assert count(engine, t.agency_jurisdiction) == 2
     with engine.connect() as conn:
         addresses = conn.execute(
-            select(t.address.c.context, t.address.c.line1, t.address.c.line2, t.address.c.geo_precision,
-                   t.address.c.valid_from, t.address.c.valid_from_precision)
+            select(
+                t.address.c.context,
+                t.address.c.line1,
+                t.address.c.line2,
+                t.address.c.geo_precision,
+                t.address.c.valid_from,
+                t.address.c.valid_from_precision,
+            )
             .join(t.source_record, t.source_record.c.id == t.address.c.record_id)
             .where(t.source_record.c.ref == "registry:TX/TX-004211")
             .order_by(t.address.c.idx)

@@ -35,10 +35,16 @@ CORPUS: list[tuple[object, str, str]] = [
     ({**PERSON, "id": "X4", "dob": "04/12/1979"}, "dob", "ISO"),
     ({**PERSON, "id": "X5", "names": 5}, "names", "list"),
     ({**PERSON, "id": "X6", "height_in": "tall"}, "height_in", "number"),
-    ({**PERSON, "id": "X7", "addresses": [{"city": "Austin", "from": "2025-13-01"}]}, "addresses[0].from",
-     "date"),
-    ({**PERSON, "id": "X8", "registration": {**PERSON["registration"], "tier": "IV"}}, "registration.tier",
-     "Input should be"),
+    (
+        {**PERSON, "id": "X7", "addresses": [{"city": "Austin", "from": "2025-13-01"}]},
+        "addresses[0].from",
+        "date",
+    ),
+    (
+        {**PERSON, "id": "X8", "registration": {**PERSON["registration"], "tier": "IV"}},
+        "registration.tier",
+        "Input should be",
+    ),
     ({**EVENT, "id": "E2", "at": "yesterday"}, "at", "timestamp"),
     ({**INCIDENT, "id": "I2", "address": {"lat": 123.0, "lon": 0}}, "address.lat", "less than or equal"),
     ({**PERSON, "id": "X9", "source": "registry/TX"}, "source", "'/'"),
@@ -58,8 +64,9 @@ def _lines() -> list[object]:
 
 
 @pytest.mark.parametrize("strict", [False, True])
-def test_each_bad_line_is_rejected_with_line_field_and_reason(engine: Engine, tmp_path: Path,
-                                                              strict: bool) -> None:
+def test_each_bad_line_is_rejected_with_line_field_and_reason(
+    engine: Engine, tmp_path: Path, strict: bool
+) -> None:
     path = write_jsonl(tmp_path / "corpus.jsonl", _lines())  # type: ignore[arg-type]
     try:
         summary = ingest_file(engine, path, ACTOR, strict=strict)
@@ -112,16 +119,24 @@ def _store_counts(url: str) -> tuple[int, int, int]:
 def test_killed_import_leaves_the_store_unchanged(store_url: str, tmp_path: Path) -> None:
     first = write_jsonl(tmp_path / "first.jsonl", [PERSON])
     env = {**os.environ, "VIGIL_DATABASE_URL": store_url}
-    subprocess.run([sys.executable, "-m", "vigil.cli.main", "ingest", str(first)], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "vigil.cli.main", "ingest", str(first)],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     before = _store_counts(store_url)
 
     big = tmp_path / "big.jsonl"
     with big.open("wb") as fh:
         for i in range(60_000):
             fh.write(orjson.dumps({**PERSON, "id": f"K{i:06d}"}) + b"\n")
-    proc = subprocess.Popen([sys.executable, "-m", "vigil.cli.main", "ingest", str(big)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vigil.cli.main", "ingest", str(big)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     # Kill once the import is writing: the load row exists only inside its open transaction, so
     # wait for rows to show up in the database file's write-ahead log / server activity instead.
     deadline = time.monotonic() + 60
@@ -145,8 +160,10 @@ def _writing(url: str, tmp_path: Path) -> bool:
     engine = create_engine(url)
     with engine.connect() as conn:
         busy = conn.execute(
-            text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                 "AND state = 'active' AND query ILIKE 'INSERT INTO%'")
+            text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'active' AND query ILIKE 'INSERT INTO%'"
+            )
         ).scalar_one()
     engine.dispose()
     return busy > 0

@@ -16,13 +16,52 @@ from vigil.ingest.tabular import map_headers
 from vigil.store import tables as t
 
 ACTOR = Actor("test-analyst", "registry export")
-HEADERS = ["Offender ID", "Surname", "Given Name", "DOB", "SSN", "Street", "City", "ST", "Zip Code", "Tier",
-           "Status", "Last Verification", "Notes"]
+HEADERS = [
+    "Offender ID",
+    "Surname",
+    "Given Name",
+    "DOB",
+    "SSN",
+    "Street",
+    "City",
+    "ST",
+    "Zip Code",
+    "Tier",
+    "Status",
+    "Last Verification",
+    "Notes",
+]
 ROWS = [
-    ["OK-000101", "Testperson", "William", "04/12/1979", "912-34-5678", "1423 North Maple Avenue", "Tulsa",
-     "OK", "74103", "2", "Absconded", "2026-01-15", "synthetic"],
-    ["OK-000102", "Sampleman", "Joe", "1982-13-01", "", "88 Elm St", "Tulsa", "OK", "74103", "3", "compliant",
-     "", ""],
+    [
+        "OK-000101",
+        "Testperson",
+        "William",
+        "04/12/1979",
+        "912-34-5678",
+        "1423 North Maple Avenue",
+        "Tulsa",
+        "OK",
+        "74103",
+        "2",
+        "Absconded",
+        "2026-01-15",
+        "synthetic",
+    ],
+    [
+        "OK-000102",
+        "Sampleman",
+        "Joe",
+        "1982-13-01",
+        "",
+        "88 Elm St",
+        "Tulsa",
+        "OK",
+        "74103",
+        "3",
+        "compliant",
+        "",
+        "",
+    ],
 ]
 
 

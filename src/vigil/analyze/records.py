@@ -17,7 +17,7 @@ class UnknownReference(LookupError):
 
 
 def split_ref(ref: str) -> tuple[str, str]:
-    """"registry:TX/TX-004211" -> ("registry:TX", "TX-004211"); ids may contain "/", sources may not."""
+    """ "registry:TX/TX-004211" -> ("registry:TX", "TX-004211"); ids may contain "/", sources may not."""
     source, sep, record_id = ref.partition("/")
     if not sep or not source or not record_id:
         raise ValueError(f"not a record reference (SOURCE/ID): {ref!r}")
@@ -108,7 +108,9 @@ def normalize_query(kind: str, value: str) -> str:
         "screen_name": parse_screen_name,
     }
     normalizer = normalizers.get(kind)
-    return normalizer(value) if normalizer else value.strip().upper() if kind in _UPPER_KINDS else value.strip()
+    return (
+        normalizer(value) if normalizer else value.strip().upper() if kind in _UPPER_KINDS else value.strip()
+    )
 
 
 _UPPER_KINDS = frozenset({"registrant_id", "case_number", "ori", "vin"})

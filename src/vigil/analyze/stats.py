@@ -20,9 +20,7 @@ def store_stats(engine: Engine) -> dict[str, Any]:
         )
         versions = conn.execute(select(func.count()).select_from(sr)).scalar_one()
         identifiers = dict(
-            conn.execute(
-                select(t.identifier.c.kind, func.count()).group_by(t.identifier.c.kind)
-            ).all()
+            conn.execute(select(t.identifier.c.kind, func.count()).group_by(t.identifier.c.kind)).all()
         )
         registrations: dict[str, dict[str, int]] = {}
         reg = t.registration
@@ -45,7 +43,9 @@ def store_stats(engine: Engine) -> dict[str, Any]:
         "versions": versions,
         "identifiers_by_kind": dict(sorted(identifiers.items())),
         "registrations_by_state": dict(sorted(registrations.items())),
-        "addresses_by_geo_precision": {str(k): v for k, v in sorted(geocoded.items(), key=lambda kv: str(kv[0]))},
+        "addresses_by_geo_precision": {
+            str(k): v for k, v in sorted(geocoded.items(), key=lambda kv: str(kv[0]))
+        },
         "loads": loads,
         "audit_entries": audit_entries,
     }

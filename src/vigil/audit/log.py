@@ -42,8 +42,16 @@ class AuditEntry:
 
 def entry_hash(prev_hash: str, at: datetime, row: dict[str, Any]) -> str:
     payload = orjson.dumps(
-        [prev_hash, at.isoformat(), row["user"], row["agency"], row["action"], row["purpose"],
-         row["query"], row["result_refs"]],
+        [
+            prev_hash,
+            at.isoformat(),
+            row["user"],
+            row["agency"],
+            row["action"],
+            row["purpose"],
+            row["query"],
+            row["result_refs"],
+        ],
     )
     return hashlib.sha256(payload).hexdigest()
 

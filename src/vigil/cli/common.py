@@ -24,11 +24,14 @@ class Format(StrEnum):
 
 Db = Annotated[
     str | None,
-    typer.Option("--db", envvar="VIGIL_DATABASE_URL", help="Database URL (default: the embedded SQLite store)."),
+    typer.Option(
+        "--db", envvar="VIGIL_DATABASE_URL", help="Database URL (default: the embedded SQLite store)."
+    ),
 ]
 User = Annotated[str | None, typer.Option("--user", envvar="VIGIL_USER", help="Who is acting (audit log).")]
 Purpose = Annotated[
-    str | None, typer.Option("--purpose", envvar="VIGIL_PURPOSE", help="Why (audit log; required for searches).")
+    str | None,
+    typer.Option("--purpose", envvar="VIGIL_PURPOSE", help="Why (audit log; required for searches)."),
 ]
 Fmt = Annotated[Format, typer.Option("--format", "-f", help="table for people, json for programs.")]
 

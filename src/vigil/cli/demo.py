@@ -23,7 +23,9 @@ SCALE_NAMES = ("small", "medium", "large")
 
 Scale = Annotated[str, typer.Option(help=f"One of: {', '.join(SCALE_NAMES)}.")]
 Seed = Annotated[int, typer.Option(help="Same seed, same data.")]
-Out = Annotated[Path | None, typer.Option(help="Folder for the JSONL files (default: data dir/demo/SCALE-SEED).")]
+Out = Annotated[
+    Path | None, typer.Option(help="Folder for the JSONL files (default: data dir/demo/SCALE-SEED).")
+]
 
 
 def _generate(scale: str, seed: int, out: Path | None) -> Scenario:
@@ -34,8 +36,14 @@ def _generate(scale: str, seed: int, out: Path | None) -> Scenario:
         raise fail(f"unknown scale {scale!r}; one of {', '.join(SCALES)}")
     folder = out or data_dir() / "demo" / f"{scale}-{seed}"
     con = console(Format.table)
-    with Progress(TextColumn(f"generating {scale} scenario"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=con, transient=True) as bar:
+    with Progress(
+        TextColumn(f"generating {scale} scenario"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=con,
+        transient=True,
+    ) as bar:
         task = bar.add_task("generate", total=estimated_records(scale))
         scenario = generate(folder, scale=scale, seed=seed, progress=lambda n: bar.advance(task, n))
     con.print(f"Wrote {sum(scenario.counts.values()):,} synthetic records to {scenario.out_dir}")
@@ -62,13 +70,16 @@ def demo(
     table = Table(title="Loaded")
     for column in ("file", "new", "updated", "unchanged", "rejected"):
         table.add_column(column, justify="left" if column == "file" else "right")
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=con, transient=True) as bar:
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), console=con, transient=True
+    ) as bar:
         task = bar.add_task("loading", total=len(scenario.files))
         for path in scenario.files:
             bar.update(task, description=f"loading {path.name}")
             s = ingest_file(engine, path, who)
-            table.add_row(path.name, f"{s.inserted:,}", f"{s.updated:,}", f"{s.unchanged:,}", f"{s.rejected:,}")
+            table.add_row(
+                path.name, f"{s.inserted:,}", f"{s.updated:,}", f"{s.unchanged:,}", f"{s.rejected:,}"
+            )
             bar.advance(task)
     con.print(table)
     _next_steps(scenario, db)

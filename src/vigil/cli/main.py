@@ -58,9 +58,7 @@ def summary_document(summary: LoadSummary) -> dict[str, object]:
         "warnings": summary.warnings,
         "by_type": dict(summary.by_type),
         "rejects_file": str(summary.rejects_path) if summary.rejects_path else None,
-        "rejects": [
-            {"line": r.line, "field": r.field, "reason": r.reason} for r in summary.rejects[:1000]
-        ],
+        "rejects": [{"line": r.line, "field": r.field, "reason": r.reason} for r in summary.rejects[:1000]],
         "seconds": round(summary.seconds, 3),
     }
 
@@ -77,10 +75,18 @@ def _parse_map(pairs: list[str]) -> dict[str, str]:
 
 @app.command()
 def ingest(
-    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, help=".jsonl, .jsonl.gz, .csv, .xlsx")],
-    strict: Annotated[bool, typer.Option(help="All or nothing: any rejected line loads nothing from that file.")] = False,
-    rejects: Annotated[Path | None, typer.Option(help="Where to write rejected lines (default: data dir).")] = None,
-    source: Annotated[str | None, typer.Option(help="Source of a spreadsheet's rows, e.g. registry:TX.")] = None,
+    files: Annotated[
+        list[Path], typer.Argument(exists=True, dir_okay=False, help=".jsonl, .jsonl.gz, .csv, .xlsx")
+    ],
+    strict: Annotated[
+        bool, typer.Option(help="All or nothing: any rejected line loads nothing from that file.")
+    ] = False,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where to write rejected lines (default: data dir).")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Source of a spreadsheet's rows, e.g. registry:TX.")
+    ] = None,
     map_: Annotated[list[str], typer.Option("--map", help="Spreadsheet header mapping HEADER=column.")] = [],  # noqa: B006
     db: Db = None,
     user: User = None,
@@ -94,15 +100,26 @@ def ingest(
     summaries: list[LoadSummary] = []
     failed = False
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(), TransferSpeedColumn(),
-        TimeRemainingColumn(), console=con, transient=True,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=con,
+        transient=True,
     ) as bar:
         for path in files:
             task = bar.add_task(path.name, total=None if is_tabular(path) else path.stat().st_size)
             try:
                 summary = ingest_file(
-                    engine, path, who, strict=strict, rejects_path=_rejects_for(rejects, path, len(files)),
-                    source=source, column_map=_parse_map(map_), progress=lambda n, task=task: bar.advance(task, n),
+                    engine,
+                    path,
+                    who,
+                    strict=strict,
+                    rejects_path=_rejects_for(rejects, path, len(files)),
+                    source=source,
+                    column_map=_parse_map(map_),
+                    progress=lambda n, task=task: bar.advance(task, n),
                 )
             except StrictLoadFailed as exc:
                 summary, failed = exc.summary, True
@@ -130,8 +147,17 @@ def _print_summaries(con, summaries: list[LoadSummary]) -> None:  # type: ignore
     for s in summaries:
         rate = f"{s.read / s.seconds:,.0f}" if s.seconds else "-"
         status = "[green]committed" if s.committed else "[red]rolled back (--strict)"
-        table.add_row(Path(s.file).name, f"{s.read:,}", f"{s.inserted:,}", f"{s.updated:,}", f"{s.unchanged:,}",
-                      f"{s.rejected:,}", f"{s.warnings:,}", rate, status)
+        table.add_row(
+            Path(s.file).name,
+            f"{s.read:,}",
+            f"{s.inserted:,}",
+            f"{s.updated:,}",
+            f"{s.unchanged:,}",
+            f"{s.rejected:,}",
+            f"{s.warnings:,}",
+            rate,
+            status,
+        )
     con.print(table)
     for s in summaries:
         for reject in s.rejects[:20]:
@@ -152,7 +178,9 @@ def stats(db: Db = None, user: User = None, purpose: Purpose = None, fmt: Fmt = 
         print_json(document)
         return
     con = console(fmt)
-    table = Table(title=f"Vigil store: {document['records']:,} current records, {document['versions']:,} versions")
+    table = Table(
+        title=f"Vigil store: {document['records']:,} current records, {document['versions']:,} versions"
+    )
     table.add_column("record type")
     table.add_column("count", justify="right")
     for kind, count in document["records_by_type"].items():
@@ -219,13 +247,17 @@ def record(
     con = console(fmt)
     for v in document["versions"]:
         changed = f" changed: {', '.join(v['changed'])}" if v["changed"] else ""
-        con.rule(f"{ref} v{v['version']}{' (current)' if v['current'] else ''} loaded {v['loaded_at']}{changed}")
+        con.rule(
+            f"{ref} v{v['version']}{' (current)' if v['current'] else ''} loaded {v['loaded_at']}{changed}"
+        )
         con.print_json(data=v["record"], default=str)
 
 
 @app.command()
 def lookup(
-    kind: Annotated[str, typer.Argument(help="phone, email, ssn, dob, screen_name, plate, vin, ip, registrant_id, ...")],
+    kind: Annotated[
+        str, typer.Argument(help="phone, email, ssn, dob, screen_name, plate, vin, ip, registrant_id, ...")
+    ],
     value: Annotated[str, typer.Argument(help="The identifier as typed; it is normalized first.")],
     db: Db = None,
     user: User = None,
@@ -240,8 +272,9 @@ def lookup(
         raise fail(f"{kind} {value!r}: {exc}") from exc
     hits = lookup_identifier(engine, kind, normalized)
     try:
-        audit.write(engine, actor(user, purpose), "search", {"kind": kind, "value": normalized},
-                    [h.ref for h in hits])
+        audit.write(
+            engine, actor(user, purpose), "search", {"kind": kind, "value": normalized}, [h.ref for h in hits]
+        )
     except audit.PurposeRequired as exc:
         raise fail(str(exc)) from exc
     document = {
@@ -264,8 +297,13 @@ def rebuild(db: Db = None, user: User = None, purpose: Purpose = None) -> None:
     """Recompute every derived table (names, identifiers, addresses, ...) from the source records."""
     engine = open_store(db)
     total = count_current(engine)
-    with Progress(TextColumn("rebuilding"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console(Format.table)) as bar:
+    with Progress(
+        TextColumn("rebuilding"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console(Format.table),
+    ) as bar:
         task = bar.add_task("rebuild", total=total)
         done = rebuild_derived(engine, actor(user, purpose), lambda n: bar.advance(task, n))
     console(Format.table).print(f"Rebuilt derived tables from {done:,} current source records.")
@@ -281,17 +319,37 @@ def audit_list(
     """The newest audit entries."""
     rows = list(audit.entries(open_store(db), limit, action))
     if fmt is Format.json:
-        print_json({"entries": [
-            {"id": e.id, "at": e.at, "user": e.user, "agency": e.agency, "action": e.action, "purpose": e.purpose,
-             "query": e.query, "result_refs": e.result_refs} for e in rows
-        ]})
+        print_json(
+            {
+                "entries": [
+                    {
+                        "id": e.id,
+                        "at": e.at,
+                        "user": e.user,
+                        "agency": e.agency,
+                        "action": e.action,
+                        "purpose": e.purpose,
+                        "query": e.query,
+                        "result_refs": e.result_refs,
+                    }
+                    for e in rows
+                ]
+            }
+        )
         return
     table = Table(title="Audit log (newest first)")
     for column in ("id", "at", "user", "action", "purpose", "query", "results"):
         table.add_column(column, overflow="fold")
     for e in rows:
-        table.add_row(str(e.id), f"{e.at:%Y-%m-%d %H:%M:%S}", e.user, e.action, e.purpose,
-                      ", ".join(f"{k}={v}" for k, v in e.query.items())[:80], str(len(e.result_refs)))
+        table.add_row(
+            str(e.id),
+            f"{e.at:%Y-%m-%d %H:%M:%S}",
+            e.user,
+            e.action,
+            e.purpose,
+            ", ".join(f"{k}={v}" for k, v in e.query.items())[:80],
+            str(len(e.result_refs)),
+        )
     console(fmt).print(table)
 
 

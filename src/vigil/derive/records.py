@@ -82,7 +82,16 @@ def _event_record(record: m.EventRecord, out: Derived) -> None:
         writer.person(m.PersonFields(names=ids.names, dob=ids.dob, ssn=ids.ssn, phones=ids.phones), "subject")
         writer.vehicles(ids.vehicles)
     # Explicit coordinates on the event win over a geocoded address (an LPR camera's position).
-    _event(out, record.kind, record.at, address_idx, person_ref, _agency_label(record.agency), record.lat, record.lon)
+    _event(
+        out,
+        record.kind,
+        record.at,
+        address_idx,
+        person_ref,
+        _agency_label(record.agency),
+        record.lat,
+        record.lon,
+    )
 
 
 def _missing_case(record: m.MissingCaseRecord, out: Derived) -> None:

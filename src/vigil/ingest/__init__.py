@@ -41,7 +41,13 @@ def ingest_file(
     else:
         items, row_progress = _jsonl_items(path, progress), None
     return load_records(
-        engine, str(path), file_sha256(path), items, actor, strict=strict, rejects_path=rejects_path,
+        engine,
+        str(path),
+        file_sha256(path),
+        items,
+        actor,
+        strict=strict,
+        rejects_path=rejects_path,
         progress=row_progress,
     )
 

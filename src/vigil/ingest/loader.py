@@ -119,8 +119,12 @@ def load_records(
     except BaseException as exc:
         summary.load_id = None
         # The failed attempt is audited in its own transaction: the load's one rolled back.
-        audit.write(engine, actor, "load_failed", {**_audit_query(summary, file_sha256, strict),
-                                                    "error": type(exc).__name__})
+        audit.write(
+            engine,
+            actor,
+            "load_failed",
+            {**_audit_query(summary, file_sha256, strict), "error": type(exc).__name__},
+        )
         raise
     return summary
 
@@ -156,8 +160,13 @@ def _screen(chunk: list[Parsed | Reject], seen: dict[str, int], summary: LoadSum
         first = seen.get(ref)
         if first is not None:
             summary.rejects.append(
-                Reject(summary.file, item.line, "id", f"duplicate (source, id) {ref}; first at line {first}",
-                       item.raw)
+                Reject(
+                    summary.file,
+                    item.line,
+                    "id",
+                    f"duplicate (source, id) {ref}; first at line {first}",
+                    item.raw,
+                )
             )
             summary.rejected += 1
             continue
@@ -257,8 +266,13 @@ def _write_rejects(rejects: list[Reject], path: Path | None, file_label: str, st
         for reject in rejects:
             fh.write(
                 orjson.dumps(
-                    {"file": reject.file, "line": reject.line, "field": reject.field, "reason": reject.reason,
-                     "raw": reject.raw}
+                    {
+                        "file": reject.file,
+                        "line": reject.line,
+                        "field": reject.field,
+                        "reason": reject.reason,
+                        "raw": reject.raw,
+                    }
                 )
                 + b"\n"
             )

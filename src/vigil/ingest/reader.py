@@ -61,8 +61,9 @@ def file_sha256(path: Path) -> str:
 
 def parse_line(file: str, line_no: int, data: bytes) -> Parsed | Reject:
     if len(data) > MAX_LINE_BYTES:
-        return Reject(file, line_no, "", f"line is {len(data):,} bytes; the limit is {MAX_LINE_BYTES:,}",
-                      _preview(data))
+        return Reject(
+            file, line_no, "", f"line is {len(data):,} bytes; the limit is {MAX_LINE_BYTES:,}", _preview(data)
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

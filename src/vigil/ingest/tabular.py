@@ -137,8 +137,13 @@ def row_to_person(cells: dict[str, str], source: str) -> dict[str, Any]:
     get = cells.get
     record: dict[str, Any] = {"type": "person", "source": source, "id": get("id") or get("registrant_id")}
     if get("first_name") or get("last_name"):
-        name = {"first": get("first_name"), "middle": get("middle_name"), "last": get("last_name"),
-                "suffix": get("suffix"), "kind": "primary"}
+        name = {
+            "first": get("first_name"),
+            "middle": get("middle_name"),
+            "last": get("last_name"),
+            "suffix": get("suffix"),
+            "kind": "primary",
+        }
         record["names"] = [{k: v for k, v in name.items() if v}]
     elif get("name"):
         record["names"] = [get("name")]
@@ -155,8 +160,14 @@ def row_to_person(cells: dict[str, str], source: str) -> dict[str, Any]:
         record["phones"] = [get("phone")]
     if get("email"):
         record["emails"] = [get("email")]
-    address = {"line1": get("address"), "line2": get("address2"), "city": get("city"), "state": get("state"),
-               "zip": get("zip"), "kind": "residence"}
+    address = {
+        "line1": get("address"),
+        "line2": get("address2"),
+        "city": get("city"),
+        "state": get("state"),
+        "zip": get("zip"),
+        "kind": "residence",
+    }
     address = {k: v for k, v in address.items() if v}
     if set(address) - {"kind"}:
         record["addresses"] = [address]

@@ -241,7 +241,9 @@ class MissingCaseRecord(RecordBase):
     type: Literal["missing_case"]
     case_number: Id
     category: (
-        Literal["endangered_runaway", "family_abduction", "nonfamily_abduction", "lost_injured", "critical_other"]
+        Literal[
+            "endangered_runaway", "family_abduction", "nonfamily_abduction", "lost_injured", "critical_other"
+        ]
         | None
     ) = None
     child: PersonFields
