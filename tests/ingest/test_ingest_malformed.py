@@ -144,7 +144,7 @@ def test_killed_import_leaves_the_store_unchanged(store_url: str, tmp_path: Path
         if _writing(store_url, tmp_path):
             break
         time.sleep(0.2)
-    time.sleep(1.0)
+    time.sleep(2.0)  # well into the file: thousands of records written, none committed
     assert proc.poll() is None, "import finished before it could be killed; make the file bigger"
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -152,9 +152,19 @@ def test_killed_import_leaves_the_store_unchanged(store_url: str, tmp_path: Path
 
 
 def _writing(url: str, tmp_path: Path) -> bool:
+    """True once the importer holds its write transaction open."""
     if url.startswith("sqlite"):
-        wal = Path(url.removeprefix("sqlite:///") + "-wal")
-        return wal.exists() and wal.stat().st_size > 1_000_000
+        import sqlite3
+
+        probe = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return False
+        except sqlite3.OperationalError:  # "database is locked": the load's transaction is open
+            return True
+        finally:
+            probe.close()
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
@@ -162,7 +172,7 @@ def _writing(url: str, tmp_path: Path) -> bool:
         busy = conn.execute(
             text(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND state = 'active' AND query ILIKE 'INSERT INTO%'"
+                "AND state = 'active' AND pid <> pg_backend_pid() AND query ILIKE 'COPY%'"
             )
         ).scalar_one()
     engine.dispose()
