@@ -395,3 +395,15 @@ DERIVED_TABLES: tuple[Table, ...] = (
     agency,
     agency_jurisdiction,
 )
+
+
+# --- person resolution (issue 3) ---
+
+
+# --- link analysis, deconfliction, watchlists and alerts (issue 5) ---
+
+
+# --- case analysis: series decisions (issue 6) ---
+
+
+# --- accounts, sessions, requests, case management (issue 7) ---
