@@ -398,6 +398,75 @@ DERIVED_TABLES: tuple[Table, ...] = (
 
 
 # --- person resolution (issue 3) ---
+# Persons are clusters of parties (a party is "the person at index N inside record REF"). Members
+# are keyed by reference, not row id, so a new version of a record stays in its person.
+
+resolution_run = Table(
+    "resolution_run",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("mode", String(20), nullable=False),  # full or incremental
+    Column("engine", String(20), nullable=False),  # duckdb, spark, sql
+    Column("params", Text, nullable=False),
+    Column("stats", Text),
+)
+
+person = Table(
+    "person",
+    metadata,
+    Column("person_id", String(20), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("members", Integer, nullable=False),
+)
+
+person_member = Table(
+    "person_member",
+    metadata,
+    Column("ref", String(420), primary_key=True),
+    Column("party", SmallInteger, primary_key=True),
+    Column("person_id", String(20), ForeignKey("person.person_id", ondelete="CASCADE"), nullable=False),
+    Column("run_id", RowId),
+    Index("ix_person_member_person", "person_id"),
+)
+
+# The pairwise evidence that joined two members: which fields agreed and how strongly.
+match_evidence = Table(
+    "match_evidence",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("person_id", String(20), nullable=False),
+    Column("left_ref", String(420), nullable=False),
+    Column("left_party", SmallInteger, nullable=False),
+    Column("right_ref", String(420), nullable=False),
+    Column("right_party", SmallInteger, nullable=False),
+    Column("match_weight", Float, nullable=False),
+    Column("probability", Float, nullable=False),
+    Column("evidence", Text, nullable=False),  # JSON list of {field, level, weight}
+    Column("run_id", RowId),
+    Index("ix_match_evidence_person", "person_id"),
+    Index("ix_match_evidence_left", "left_ref"),
+    Index("ix_match_evidence_right", "right_ref"),
+)
+
+# Analysts' same / not-same decisions: they always win over the model, across reruns.
+match_decision = Table(
+    "match_decision",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("left_ref", String(420), nullable=False),
+    Column("left_party", SmallInteger, nullable=False),
+    Column("right_ref", String(420), nullable=False),
+    Column("right_party", SmallInteger, nullable=False),
+    Column("decision", String(10), nullable=False),  # same, not_same
+    Column("reason", String(2000), nullable=False),
+    Column("user", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_match_decision_left", "left_ref"),
+    Index("ix_match_decision_right", "right_ref"),
+)
 
 
 # --- link analysis, deconfliction, watchlists and alerts (issue 5) ---

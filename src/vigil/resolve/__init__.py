@@ -1,0 +1,1 @@
+"""Person resolution: records -> persons, with evidence and analyst decisions."""
