@@ -1,0 +1,207 @@
+"""Field comparisons with ordered agreement levels, declared once: batch resolution, search, quick-hit
+and `vigil explain` all score with these. Each returns the index of the level reached (0 = strongest),
+or None when either side has no value (no evidence either way)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+
+from vigil.normalize.names import nickname_variants
+from vigil.resolve.features import NameF, PartyFeatures
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    name: str
+    levels: tuple[str, ...]  # strongest first; the last is disagreement
+    compare: Callable[[PartyFeatures, PartyFeatures], int | None]
+
+
+def _first_close(a: NameF, b: NameF) -> bool:
+    if not a.first or not b.first:
+        return False
+    if a.first == b.first or a.first_group == b.first_group:
+        return True
+    if len(a.first) == 1 or len(b.first) == 1:  # an initial
+        return a.first[0] == b.first[0]
+    return b.first in nickname_variants(a.first) or JaroWinkler.similarity(a.first, b.first) >= 0.9
+
+
+def _last_close(a: NameF, b: NameF) -> bool:
+    if not a.last or not b.last:
+        return False
+    return a.last == b.last or a.last_key == b.last_key or JaroWinkler.similarity(a.last, b.last) >= 0.92
+
+
+def _name_level(a: NameF, b: NameF) -> int:
+    if a.first and a.last and a.first == b.first and a.last == b.last:
+        return 0
+    if a.last == b.last and a.last and _first_close(a, b):
+        return 1  # nickname, initial or first-name typo with the same surname
+    swapped_a = NameF(a.last, a.middle, a.first, a.suffix, a.last, a.last_key, a.first_key, ())
+    if (
+        a.first
+        and a.last
+        and (
+            (a.first == b.last and a.last == b.first)
+            or (_first_close(swapped_a, b) and _last_close(swapped_a, b))
+        )
+    ):
+        return 2  # given and family names swapped
+    if _first_close(a, b) and _last_close(a, b):
+        return 3  # spelling variants on both
+    if _first_close(a, b) and (set(a.last_parts) & set(b.last_parts)):
+        return 3  # hyphenated / double surname sharing a part
+    if _first_close(a, b):
+        return 4  # same given name, other surname: maiden names, marriages
+    if _last_close(a, b):
+        return 5
+    return 6
+
+
+def compare_name(a: PartyFeatures, b: PartyFeatures) -> int | None:
+    if not a.names or not b.names:
+        return None
+    return min(_name_level(x, y) for x in a.names for y in b.names)
+
+
+def _dob_level(x: str, y: str) -> int:
+    if x == y:
+        return 0 if len(x) == 10 else 3
+    if len(x) == 10 and len(y) == 10:
+        if x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7]:
+            return 1  # day and month swapped
+        if Levenshtein.distance(x, y) == 1 or _transposed(x.replace("-", ""), y.replace("-", "")):
+            return 2  # one digit keyed wrong
+    short = min(len(x), len(y))
+    if short < 10 and x[:short] == y[:short]:
+        return 3  # a partial date that agrees as far as it goes
+    if x[:4] == y[:4] or (
+        x[:4].isdigit() and y[:4].isdigit() and abs(int(x[:4]) - int(y[:4])) <= 1 and x[4:] == y[4:]
+    ):
+        return 4
+    return 5
+
+
+def compare_dob(a: PartyFeatures, b: PartyFeatures) -> int | None:
+    if not a.dob or not b.dob:
+        return None
+    return _dob_level(a.dob, b.dob)
+
+
+def _transposed(x: str, y: str) -> bool:
+    if len(x) != len(y):
+        return False
+    diffs = [i for i in range(len(x)) if x[i] != y[i]]
+    return (
+        len(diffs) == 2
+        and diffs[1] == diffs[0] + 1
+        and x[diffs[0]] == y[diffs[1]]
+        and x[diffs[1]] == y[diffs[0]]
+    )
+
+
+def _ssn_level(x: str, y: str) -> int:
+    if x == y:
+        return 0
+    if sum(1 for i, j in zip(x, y, strict=False) if i != j) == 1 or _transposed(x, y):
+        return 1
+    return 2
+
+
+def compare_ssn(a: PartyFeatures, b: PartyFeatures) -> int | None:
+    if not a.ssns or not b.ssns:
+        return None
+    return min(_ssn_level(x, y) for x in a.ssns for y in b.ssns)
+
+
+def _shared(x: set[str], y: set[str]) -> int | None:
+    if not x or not y:
+        return None
+    return 0 if x & y else 1
+
+
+def compare_phone(a: PartyFeatures, b: PartyFeatures) -> int | None:
+    return _shared(a.phones, b.phones)
+
+
+def compare_email(a: PartyFeatures, b: PartyFeatures) -> int | None:
+    return _shared(a.emails, b.emails)
+
+
+def compare_address(a: PartyFeatures, b: PartyFeatures) -> int | None:
+    if not (a.zips or a.cities) or not (b.zips or b.cities):
+        return None
+    if a.lines & b.lines:
+        return 0
+    if a.zips & b.zips:
+        return 1
+    if a.cities & b.cities:
+        return 2
+    return 3
+
+
+def compare_sex(a: PartyFeatures, b: PartyFeatures) -> int | None:
+    if not a.sex or not b.sex:
+        return None
+    return 0 if a.sex == b.sex else 1
+
+
+_GENERATION = {"JR": "JR", "SR": "SR", "II": "II", "III": "III", "IV": "IV", "2ND": "II", "3RD": "III"}
+
+
+def compare_generation(a: PartyFeatures, b: PartyFeatures) -> int | None:
+    """Jr. and Sr. at one address with one name are two men, not one."""
+    x = {_GENERATION.get(n.suffix.replace(".", ""), n.suffix) for n in a.names if n.suffix}
+    y = {_GENERATION.get(n.suffix.replace(".", ""), n.suffix) for n in b.names if n.suffix}
+    if not x or not y:
+        return None
+    return 0 if x & y else 1
+
+
+def compare_registrant(a: PartyFeatures, b: PartyFeatures) -> int | None:
+    # Different registrant ids are normal (one per state), so only agreement is evidence.
+    if a.registrant_ids and b.registrant_ids and a.registrant_ids & b.registrant_ids:
+        return 0
+    return None
+
+
+COMPARISONS: tuple[Comparison, ...] = (
+    Comparison(
+        "name",
+        (
+            "exact",
+            "same_surname_close_given",
+            "swapped",
+            "both_close",
+            "given_only",
+            "surname_only",
+            "different",
+        ),
+        compare_name,
+    ),
+    Comparison(
+        "dob",
+        ("exact", "day_month_swapped", "one_digit", "partial_agrees", "same_year", "different"),
+        compare_dob,
+    ),
+    Comparison("ssn", ("exact", "one_digit", "different"), compare_ssn),
+    Comparison("phone", ("shared", "different"), compare_phone),
+    Comparison("email", ("shared", "different"), compare_email),
+    Comparison("address", ("same_line", "same_zip", "same_city", "different"), compare_address),
+    Comparison("sex", ("same", "different"), compare_sex),
+    Comparison("generation", ("same", "conflict"), compare_generation),
+    Comparison("registrant_id", ("same", "never"), compare_registrant),
+)
+
+
+def gamma(a: PartyFeatures, b: PartyFeatures) -> list[int]:
+    """Level per comparison, -1 for no information."""
+    out = []
+    for comparison in COMPARISONS:
+        level = comparison.compare(a, b)
+        out.append(-1 if level is None else level)
+    return out

@@ -1,0 +1,258 @@
+"""Resolution runs: full (block, train, score, cluster everything) and incremental (new parties join
+existing persons through the persistent index, without a full rerun). Analyst decisions win."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import orjson
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from vigil import audit
+from vigil.config import Actor
+from vigil.resolve.blocking import candidate_pairs, random_pairs
+from vigil.resolve.cluster import Clusters
+from vigil.resolve.compare import COMPARISONS, gamma
+from vigil.resolve.features import Key, PartyFeatures, load_features
+from vigil.resolve.model import Model, train
+from vigil.store import tables as t
+from vigil.store.bulk import insert_rows
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+RANDOM_PAIRS = 50_000
+
+
+@dataclass
+class RunStats:
+    run_id: int = 0
+    mode: str = "full"
+    parties: int = 0
+    candidate_pairs: int = 0
+    accepted_pairs: int = 0
+    persons: int = 0
+    joined: int = 0  # incremental: new parties that joined an existing person
+    created: int = 0  # incremental: new persons
+    model: dict[str, Any] = field(default_factory=dict)
+
+    def document(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "model"}
+
+
+def gammas_for(parties: list[PartyFeatures], pairs: np.ndarray) -> np.ndarray:
+    return np.asarray([gamma(parties[i], parties[j]) for i, j in pairs], dtype=np.int64).reshape(
+        -1, len(COMPARISONS)
+    )
+
+
+def person_id_for(labels: list[str]) -> str:
+    return "P-" + hashlib.sha1(min(labels).encode()).hexdigest()[:10]
+
+
+def latest_model(conn: Connection) -> Model | None:
+    run = t.resolution_run
+    params = conn.execute(
+        select(run.c.params).where(run.c.finished_at.is_not(None)).order_by(run.c.id.desc()).limit(1)
+    ).scalar()
+    if not params:
+        return None
+    data = orjson.loads(params)
+    return Model.from_json(data["model"]) if "model" in data else None
+
+
+def _decisions(conn: Connection) -> list[Any]:
+    d = t.match_decision
+    # Later decisions about the same pair replace earlier ones.
+    latest: dict[tuple[str, int, str, int], Any] = {}
+    for row in conn.execute(select(d).order_by(d.c.id)):
+        pair = tuple(sorted([(row.left_ref, row.left_party), (row.right_ref, row.right_party)]))
+        latest[(pair[0][0], pair[0][1], pair[1][0], pair[1][1])] = row
+    return list(latest.values())
+
+
+def resolve_full(
+    engine: Engine, actor: Actor, progress: Progress | None = None, threshold: float | None = None
+) -> RunStats:
+    stats = RunStats(mode="full")
+    started = datetime.now(UTC)
+    with engine.connect() as conn:
+        features = load_features(conn)
+        previous = {(r.ref, r.party): r.person_id for r in conn.execute(select(t.person_member))}
+        decisions = _decisions(conn)
+        try:
+            old_model = latest_model(conn)
+        except ValueError:  # trained with other comparisons: a full run retrains anyway
+            old_model = None
+    parties = sorted(features.values(), key=lambda p: (p.ref, p.key[1]))
+    stats.parties = len(parties)
+    if progress:
+        progress("blocking", 0, 1)
+    pairs = candidate_pairs(parties)
+    stats.candidate_pairs = len(pairs)
+    if progress:
+        progress("comparing", 0, len(pairs))
+    candidate_g = gammas_for(parties, pairs)
+    sample = (
+        random_pairs(len(parties), RANDOM_PAIRS) if len(parties) > 1 else np.empty((0, 2), dtype=np.int64)
+    )
+    random_g = gammas_for(parties, sample)
+    if progress:
+        progress("training", 0, 1)
+    chosen = threshold if threshold is not None else (old_model.threshold if old_model else 0.9)
+    model = (
+        train(candidate_g, random_g, total_pairs=len(parties) * (len(parties) - 1) / 2, threshold=chosen)
+        if len(candidate_g)
+        else Model(m=[[0.5, 0.5]], u=[[0.5, 0.5]], prior=0.5, threshold=chosen)
+    )
+    weights = model.weights(candidate_g) if len(candidate_g) else np.empty(0)
+    probabilities = model.probability(weights) if len(weights) else weights
+    accepted = np.nonzero(probabilities >= model.threshold)[0]
+    stats.accepted_pairs = len(accepted)
+
+    index = {(p.ref, p.key[1]): i for i, p in enumerate(parties)}
+    clusters = Clusters(len(parties))
+    edges: list[dict[str, Any]] = []
+    for decision in decisions:
+        a = index.get((decision.left_ref, decision.left_party))
+        b = index.get((decision.right_ref, decision.right_party))
+        if a is None or b is None:
+            continue
+        if decision.decision == "not_same":
+            clusters.forbid(a, b)
+    for decision in decisions:
+        a = index.get((decision.left_ref, decision.left_party))
+        b = index.get((decision.right_ref, decision.right_party))
+        if a is not None and b is not None and decision.decision == "same" and clusters.union(a, b):
+            edges.append(
+                _edge(
+                    parties[a],
+                    parties[b],
+                    99.0,
+                    1.0,
+                    [
+                        {
+                            "field": "analyst",
+                            "level": "same",
+                            "weight": None,
+                            "reason": decision.reason,
+                            "user": decision.user,
+                        }
+                    ],
+                )
+            )
+    for pos in accepted[np.argsort(-weights[accepted], kind="stable")]:
+        i, j = pairs[pos]
+        if clusters.union(int(i), int(j)):
+            edges.append(
+                _edge(
+                    parties[i],
+                    parties[j],
+                    float(weights[pos]),
+                    float(probabilities[pos]),
+                    model.evidence(candidate_g[pos].tolist()),
+                )
+            )
+
+    assignment = _stable_ids(clusters, parties, previous)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        run_id = conn.execute(
+            insert(t.resolution_run).returning(t.resolution_run.c.id),
+            {"started_at": started, "mode": "full", "engine": "vigil-fs", "params": "{}"},
+        ).scalar_one()
+        for table in (t.match_evidence, t.person_member, t.person):
+            conn.execute(table.delete())
+        sizes = Counter(assignment.values())
+        insert_rows(
+            conn,
+            t.person,
+            [
+                {"person_id": pid, "created_at": now, "updated_at": now, "members": n}
+                for pid, n in sizes.items()
+            ],
+        )
+        insert_rows(
+            conn,
+            t.person_member,
+            [
+                {"ref": p.ref, "party": p.key[1], "person_id": assignment[i], "run_id": run_id}
+                for i, p in enumerate(parties)
+            ],
+        )
+        for edge in edges:
+            edge["person_id"] = assignment[index[(edge["left_ref"], edge["left_party"])]]
+            edge["run_id"] = run_id
+        insert_rows(conn, t.match_evidence, edges)
+        stats.run_id = run_id
+        stats.persons = len(sizes)
+        stats.model = model.to_json()
+        conn.execute(
+            update(t.resolution_run)
+            .where(t.resolution_run.c.id == run_id)
+            .values(
+                finished_at=datetime.now(UTC),
+                params=orjson.dumps({"model": stats.model}).decode(),
+                stats=orjson.dumps(stats.document()).decode(),
+            )
+        )
+        audit.write(conn, actor, "resolve", stats.document())
+    return stats
+
+
+def _edge(
+    a: PartyFeatures, b: PartyFeatures, weight: float, probability: float, evidence: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return {
+        "left_ref": a.ref,
+        "left_party": a.key[1],
+        "right_ref": b.ref,
+        "right_party": b.key[1],
+        "match_weight": weight,
+        "probability": probability,
+        "evidence": orjson.dumps(evidence).decode(),
+    }
+
+
+def _stable_ids(
+    clusters: Clusters, parties: list[PartyFeatures], previous: dict[tuple[str, int], str]
+) -> dict[int, str]:
+    """Person ids survive reruns: a cluster keeps the id most of its members had, biggest first."""
+    assignment: dict[int, str] = {}
+    taken: set[str] = set()
+    for members in sorted(clusters.groups(), key=len, reverse=True):
+        votes = Counter(
+            previous[(parties[i].ref, parties[i].key[1])]
+            for i in members
+            if (parties[i].ref, parties[i].key[1]) in previous
+        )
+        person_id = next((pid for pid, _ in votes.most_common() if pid not in taken), None)
+        if person_id is None:
+            person_id = person_id_for([parties[i].label for i in members])
+            while person_id in taken:
+                person_id = person_id_for([person_id])
+        taken.add(person_id)
+        for i in members:
+            assignment[i] = person_id
+    return assignment
+
+
+def unresolved_record_ids(conn: Connection) -> list[int]:
+    """Current records with a party that belongs to no person yet."""
+    sr, pt, pm = t.source_record, t.party, t.person_member
+    stmt = (
+        select(pt.c.record_id)
+        .join(sr, sr.c.id == pt.c.record_id)
+        .outerjoin(pm, (pm.c.ref == sr.c.ref) & (pm.c.party == pt.c.party))
+        .where(sr.c.is_current.is_(True), pm.c.person_id.is_(None))
+        .distinct()
+    )
+    return list(conn.execute(stmt).scalars())
+
+
+def features_by_key(features: dict[Key, PartyFeatures]) -> dict[tuple[str, int], PartyFeatures]:
+    return {(p.ref, p.key[1]): p for p in features.values()}
