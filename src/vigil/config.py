@@ -29,6 +29,12 @@ class Actor:
     user: str
     purpose: str = ""
     agency: str = ""
+    role: str = "analyst"
+
+    @property
+    def may_see_ssn(self) -> bool:
+        # Requesting officers get masked SSNs; analysts and above may unmask when they ask to.
+        return self.role in ("analyst", "case_manager", "supervisor", "admin")
 
     @classmethod
     def from_env(cls, user: str | None = None, purpose: str | None = None) -> Actor:
@@ -36,6 +42,7 @@ class Actor:
             user=user or os.environ.get("VIGIL_USER") or _login_name(),
             purpose=purpose or os.environ.get("VIGIL_PURPOSE", ""),
             agency=os.environ.get("VIGIL_AGENCY", ""),
+            role=os.environ.get("VIGIL_ROLE", "analyst"),
         )
 
 

@@ -27,6 +27,7 @@ from vigil.analyze.records import (
 )
 from vigil.analyze.stats import store_stats
 from vigil.cli import demo as demo_cli
+from vigil.cli import persons as persons_cli
 from vigil.cli.common import Db, Fmt, Format, Purpose, User, actor, console, fail, print_json
 from vigil.ingest import LoadSummary, StrictLoadFailed, TabularError, ingest_file, is_tabular
 from vigil.ingest.rebuild import count_current, rebuild_derived
@@ -43,6 +44,7 @@ audit_app = typer.Typer(help="The append-only audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 db_app = typer.Typer(help="Schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+persons_cli.register(app)
 
 
 def summary_document(summary: LoadSummary) -> dict[str, object]:

@@ -256,3 +256,85 @@ def unresolved_record_ids(conn: Connection) -> list[int]:
 
 def features_by_key(features: dict[Key, PartyFeatures]) -> dict[tuple[str, int], PartyFeatures]:
     return {(p.ref, p.key[1]): p for p in features.values()}
+
+
+def resolve_incremental(engine: Engine, actor: Actor, progress: Progress | None = None) -> RunStats:
+    """New parties join the best existing person through the index, or start a new one.
+
+    Parties are placed one at a time, so two new records of the same man loaded together end up
+    together. A new record that would bridge two existing persons is only placed with the best one:
+    merging persons is left to the next full run, which sees all the evidence at once.
+    """
+    from vigil.resolve.candidates import Query
+    from vigil.resolve.match import match_query
+
+    stats = RunStats(mode="incremental")
+    started = datetime.now(UTC)
+    with engine.begin() as conn:
+        model = latest_model(conn)
+        if model is None:
+            raise LookupError("no resolution model yet: run a full resolution first")
+        record_ids = unresolved_record_ids(conn)
+        features = load_features(conn, record_ids)
+        known = {(r.ref, r.party) for r in conn.execute(
+            select(t.person_member.c.ref, t.person_member.c.party).where(
+                t.person_member.c.ref.in_(sorted({p.ref for p in features.values()}) or [""])))}
+        new = [p for p in features.values() if (p.ref, p.key[1]) not in known]
+        new.sort(key=lambda p: (p.ref, p.key[1]))
+        stats.parties = len(new)
+        run_id = conn.execute(
+            insert(t.resolution_run).returning(t.resolution_run.c.id),
+            {"started_at": started, "mode": "incremental", "engine": "vigil-fs",
+             "params": orjson.dumps({"model": model.to_json()}).decode()},
+        ).scalar_one()
+        now = datetime.now(UTC)
+        for done, party in enumerate(new, start=1):
+            matches = [m for m in match_query(conn, model, Query(features=party))
+                       if m.person_id and m.best.ref != party.ref]
+            best = matches[0] if matches and matches[0].probability >= model.threshold else None
+            if best:
+                person_id = best.person_id
+                stats.joined += 1
+                conn.execute(update(t.person).where(t.person.c.person_id == person_id).values(
+                    members=t.person.c.members + 1, updated_at=now))
+                conn.execute(insert(t.match_evidence), {
+                    **_edge(party, _stub(best.best.ref, best.best.party), best.best.weight,
+                            best.best.probability, model.evidence(best.best.gamma)),
+                    "person_id": person_id, "run_id": run_id})
+            else:
+                person_id = person_id_for([party.label])
+                stats.created += 1
+                conn.execute(insert(t.person), {"person_id": person_id, "created_at": now, "updated_at": now,
+                                                "members": 1})
+            conn.execute(insert(t.person_member), {"ref": party.ref, "party": party.key[1],
+                                                   "person_id": person_id, "run_id": run_id})
+            if progress:
+                progress("placing", done, len(new))
+        stats.run_id = run_id
+        conn.execute(update(t.resolution_run).where(t.resolution_run.c.id == run_id).values(
+            finished_at=datetime.now(UTC), stats=orjson.dumps(stats.document()).decode()))
+        audit.write(conn, actor, "resolve", stats.document())
+    return stats
+
+
+def _stub(ref: str, party: int) -> PartyFeatures:
+    return PartyFeatures(key=(0, party), ref=ref, source="", type="", role="")
+
+
+def ensure_resolved(engine: Engine, actor: Actor, progress: Progress | None = None) -> RunStats | None:
+    """Brings persons up to date before a command reads them: never silently stale."""
+    with engine.connect() as conn:
+        has_model = latest_model_safe(conn) is not None
+        pending = bool(unresolved_record_ids(conn))
+    if not has_model:
+        with engine.connect() as conn:
+            empty = conn.execute(select(t.party.c.id).limit(1)).first() is None
+        return None if empty else resolve_full(engine, actor, progress)
+    return resolve_incremental(engine, actor, progress) if pending else None
+
+
+def latest_model_safe(conn: Connection) -> Model | None:
+    try:
+        return latest_model(conn)
+    except ValueError:
+        return None

@@ -1,0 +1,157 @@
+"""Quick-hit batches: "here are 400 registrants - where are they now?".
+
+Each input row is a query, never a record: nothing from it enters the store. For each row the best
+person is picked with a status (matched / ambiguous / no_match), a confidence, the most recent
+name, DOB, SSN, address and phone with their sources and dates, and flags an analyst acts on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from vigil import audit
+from vigil.analyze.facts import person_facts
+from vigil.analyze.search import _members
+from vigil.config import Actor
+from vigil.ingest.tabular import map_headers, read_rows
+from vigil.normalize.ssn import mask_ssn
+from vigil.resolve.match import BadQuery, PersonMatch, build_query, match_query, reasons
+from vigil.resolve.model import Model
+from vigil.resolve.run import ensure_resolved, latest_model_safe
+
+OUTPUT_COLUMNS = (
+    "row_id", "match_status", "confidence", "person_id", "refs", "name", "dob", "ssn", "address",
+    "address_as_of", "address_source", "phone", "phone_as_of", "phone_source", "sources", "flags",
+    "registry_state", "registry_status", "registry_address", "matched_ref", "reasons", "error",
+)
+# Between two persons this many bits apart, the better one is clearly the answer.
+CLEAR_MARGIN_BITS = 6.0
+AMBIGUOUS_FLOOR = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class QuickhitRow:
+    line: int
+    row_id: str
+    cells: dict[str, str]
+
+
+def read_requests(path: Path) -> Iterator[QuickhitRow]:
+    """Input rows with canonical column names (formats.md 'Quick-hit batch input')."""
+    mapping: dict[str, str] | None = None
+    for n, (line, row) in enumerate(read_rows(path), start=1):
+        if mapping is None:
+            mapping = map_headers(list(row))
+        cells = {mapping[h]: _text(v) for h, v in row.items() if h in mapping and _text(v)}
+        yield QuickhitRow(line, cells.get("id") or f"{n}", cells)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return str(value).strip()
+
+
+def status_of(matches: list[PersonMatch], model: Model) -> tuple[str, list[str]]:
+    if not matches or matches[0].probability < AMBIGUOUS_FLOOR:
+        return "no_match", []
+    best = matches[0]
+    rivals = [m for m in matches[1:] if m.probability >= AMBIGUOUS_FLOOR
+              and best.best.weight - m.best.weight < CLEAR_MARGIN_BITS]
+    if best.probability >= model.threshold and not rivals:
+        return "matched", []
+    return "ambiguous", ["multiple_candidates"] if rivals else []
+
+
+def answer_row(conn, model: Model, row: QuickhitRow, actor: Actor, show_ssn: bool) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    c = row.cells
+    out: dict[str, Any] = dict.fromkeys(OUTPUT_COLUMNS, "")
+    out["row_id"] = row.row_id
+    try:
+        query = build_query(first=c.get("first_name"), middle=c.get("middle_name"), last=c.get("last_name"),
+                            name=c.get("name"), dob=_iso(c.get("dob")), ssn=c.get("ssn"), phone=c.get("phone"),
+                            address=c.get("address"), city=c.get("city"), state=c.get("state"),
+                            zip_code=c.get("zip"), registrant_id=c.get("registrant_id"))
+    except BadQuery as exc:
+        out.update(match_status="no_match", confidence=0.0, error=f"line {row.line}: {exc}")
+        return out
+    matches = match_query(conn, model, query)
+    status, flags = status_of(matches, model)
+    out["match_status"] = status
+    if status == "no_match":
+        out["confidence"] = round(matches[0].probability, 4) if matches else 0.0
+        return out
+    best = matches[0]
+    facts = person_facts(conn, _members(best))
+    ssn = facts.ssn.value if facts.ssn else None
+    registration = facts.registration or {}
+    if registration.get("address") and facts.address and registration["address"] != facts.address.value:
+        flags.append("address_differs_from_registry")
+    if facts.deceased or registration.get("status") == "deceased":
+        flags.append("deceased")
+    if registration.get("status") == "incarcerated":
+        flags.append("incarcerated")
+    if registration.get("status") == "absconded":
+        flags.append("absconded")
+    if facts.ssn_not_issued:
+        flags.append("ssn_not_issued")
+    flags.extend(f"conflicting_{c}" for c in facts.conflicts)
+    out.update(
+        confidence=round(best.probability, 4),
+        person_id=best.person_id or "",
+        refs=";".join(best.refs),
+        name=facts.name.value if facts.name else "",
+        dob=facts.dob.value if facts.dob else "",
+        ssn=(ssn if show_ssn and actor.may_see_ssn else mask_ssn(ssn)) if ssn else "",
+        address=facts.address.value if facts.address else "",
+        address_as_of=facts.address.as_of.isoformat() if facts.address and facts.address.as_of else "",
+        address_source=facts.address.ref if facts.address else "",
+        phone=facts.phone.value if facts.phone else "",
+        phone_as_of=facts.phone.as_of.isoformat() if facts.phone and facts.phone.as_of else "",
+        phone_source=facts.phone.ref if facts.phone else "",
+        sources=facts.sources,
+        flags=";".join(dict.fromkeys(flags)),
+        registry_state=registration.get("state") or "",
+        registry_status=registration.get("status") or "",
+        registry_address=registration.get("address") or "",
+        matched_ref=best.best.ref,
+        reasons="; ".join(reasons(model, best.best.gamma)[:4]),
+    )
+    return out
+
+
+def _iso(value: str | None) -> str | None:
+    if not value:
+        return None
+    from vigil.ingest.tabular import iso_date
+
+    return iso_date(value)
+
+
+def run_quickhit(engine: Engine, actor: Actor, rows: list[QuickhitRow], *, show_ssn: bool = False,
+                 progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+    if not actor.purpose.strip():
+        raise audit.PurposeRequired("a purpose is required for quickhit (--purpose or VIGIL_PURPOSE)")
+    if show_ssn and not actor.may_see_ssn:
+        raise PermissionError(f"role {actor.role!r} may not unmask SSNs")
+    ensure_resolved(engine, actor)
+    results = []
+    with engine.connect() as conn:
+        model = latest_model_safe(conn)
+        if model is None:
+            raise LookupError("the store holds no person records to match against")
+        for row in rows:
+            results.append(answer_row(conn, model, row, actor, show_ssn))
+            if progress:
+                progress(1)
+    audit.write(engine, actor, "quickhit", {"rows": len(rows), "show_ssn": show_ssn,
+                                             "matched": sum(r["match_status"] == "matched" for r in results)},
+                [r["person_id"] for r in results if r["person_id"]])
+    return results

@@ -1,0 +1,1 @@
+"""Presentation: files and pictures people open (CSV/XLSX, PDF, HTML, maps, charts)."""

@@ -1,0 +1,179 @@
+"""Matching a query (a search, a quick-hit row, a new record) against resolved persons."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, bindparam, select
+
+from vigil.normalize.addresses import normalize_address
+from vigil.normalize.dates import parse_date
+from vigil.normalize.emails import normalize_email
+from vigil.normalize.names import parse_name
+from vigil.normalize.phones import normalize_phone
+from vigil.normalize.plates import normalize_plate
+from vigil.normalize.screen_names import parse_screen_name
+from vigil.normalize.ssn import normalize_ssn
+from vigil.resolve.candidates import Query, candidate_keys
+from vigil.resolve.compare import gamma
+from vigil.resolve.features import Key, PartyFeatures, load_features, name_f
+from vigil.resolve.model import Model
+from vigil.store import tables as t
+
+QUERY_KEY: Key = (-1, 0)
+
+
+class BadQuery(ValueError):
+    """A query field that cannot be understood (named in the message)."""
+
+
+def build_query(
+    *,
+    name: str | None = None,
+    first: str | None = None,
+    middle: str | None = None,
+    last: str | None = None,
+    dob: str | None = None,
+    ssn: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
+    screen_name: str | None = None,
+    plate: str | None = None,
+    address: str | None = None,
+    city: str | None = None,
+    state: str | None = None,
+    zip_code: str | None = None,
+    registrant_id: str | None = None,
+    sex: str | None = None,
+) -> Query:
+    """Normalizes what a person typed into query features; raises BadQuery naming the field."""
+    f = PartyFeatures(key=QUERY_KEY, ref="query", source="query", type="query", role="subject")
+    q = Query(features=f)
+    try:
+        if first or last:
+            n = parse_name({"first": first or "", "middle": middle or "", "last": last or ""})
+            f.names.append(name_f(n.first, n.middle, n.last, n.suffix, n.first_group, n.first_key, n.last_key))
+        elif name:
+            n = parse_name(name)
+            f.names.append(name_f(n.first, n.middle, n.last, n.suffix, n.first_group, n.first_key, n.last_key))
+    except ValueError as exc:
+        raise BadQuery(f"name: {exc}") from exc
+    for label, value, action in (
+        ("dob", dob, lambda v: setattr(f, "dob", parse_date(v).iso)),
+        ("ssn", ssn, lambda v: f.ssns.add(normalize_ssn(v).digits)),
+        ("phone", phone, lambda v: f.phones.add(normalize_phone(v))),
+        ("email", email, lambda v: f.emails.add(normalize_email(v))),
+        ("screen_name", screen_name, lambda v: q.screen_names.add(parse_screen_name(v))),
+        ("plate", plate, lambda v: q.plates.add(normalize_plate(v).value)),
+        ("registrant_id", registrant_id, lambda v: f.registrant_ids.add(v.strip().upper())),
+    ):
+        if value and value.strip():
+            try:
+                action(value.strip())
+            except ValueError as exc:
+                raise BadQuery(f"{label}: {exc}") from exc
+    if address or city or zip_code:
+        a = normalize_address({"line1": address or "", "city": city or "", "state": state or "",
+                               "zip": zip_code or ""})
+        if a.zip5:
+            f.zips.add(a.zip5)
+        if a.line1:
+            f.lines.add(a.std_line)
+        if a.city:
+            f.cities.add((a.city, a.state))
+    if sex and sex.strip()[:1].upper() in ("M", "F"):
+        f.sex = sex.strip()[:1].upper()
+    return q
+
+
+@dataclass
+class Candidate:
+    key: Key
+    ref: str
+    party: int
+    weight: float
+    probability: float
+    gamma: list[int]
+
+
+@dataclass
+class PersonMatch:
+    person_id: str | None
+    refs: list[str]
+    best: Candidate
+    candidates: list[Candidate] = field(default_factory=list)
+
+    @property
+    def probability(self) -> float:
+        return self.best.probability
+
+
+def score_candidates(model: Model, query: PartyFeatures, features: Iterable[PartyFeatures]) -> list[Candidate]:
+    out = []
+    for p in features:
+        g = gamma(query, p)
+        w = model.weight(g)
+        out.append(Candidate(p.key, p.ref, p.key[1], w, float(model.probability(w)), g))
+    return out
+
+
+def persons_of(conn: Connection, refs: set[str]) -> dict[tuple[str, int], str]:
+    pm = t.person_member
+    out: dict[tuple[str, int], str] = {}
+    ordered = sorted(refs)
+    stmt = select(pm.c.ref, pm.c.party, pm.c.person_id).where(pm.c.ref.in_(bindparam("refs", expanding=True)))
+    for start in range(0, len(ordered), 500):
+        for row in conn.execute(stmt, {"refs": ordered[start : start + 500]}):
+            out[(row.ref, row.party)] = row.person_id
+    return out
+
+
+def member_refs(conn: Connection, person_ids: set[str]) -> dict[str, list[str]]:
+    pm = t.person_member
+    out: dict[str, list[str]] = defaultdict(list)
+    ordered = sorted(person_ids)
+    stmt = select(pm.c.person_id, pm.c.ref, pm.c.party).where(
+        pm.c.person_id.in_(bindparam("ids", expanding=True))
+    ).order_by(pm.c.ref)
+    for start in range(0, len(ordered), 500):
+        for row in conn.execute(stmt, {"ids": ordered[start : start + 500]}):
+            out[row.person_id].append(row.ref if row.party == 0 else f"{row.ref}#{row.party}")
+    return out
+
+
+def group_by_person(conn: Connection, candidates: list[Candidate]) -> list[PersonMatch]:
+    owners = persons_of(conn, {c.ref for c in candidates})
+    groups: dict[str, list[Candidate]] = defaultdict(list)
+    for c in candidates:
+        groups[owners.get((c.ref, c.party)) or f"record:{c.ref}#{c.party}"].append(c)
+    members = member_refs(conn, {k for k in groups if not k.startswith("record:")})
+    matches = []
+    for key, group in groups.items():
+        group.sort(key=lambda c: -c.weight)
+        if key.startswith("record:"):
+            best = group[0]
+            matches.append(PersonMatch(None, [best.ref if best.party == 0 else f"{best.ref}#{best.party}"],
+                                       best, group))
+        else:
+            matches.append(PersonMatch(key, members.get(key, []), group[0], group))
+    matches.sort(key=lambda m: -m.best.weight)
+    return matches
+
+
+def match_query(conn: Connection, model: Model, query: Query, limit: int = 500) -> list[PersonMatch]:
+    keys = candidate_keys(conn, query, limit=limit)
+    if not keys:
+        return []
+    features = load_features(conn, {k[0] for k in keys})
+    scored = score_candidates(model, query.features, (features[k] for k in keys if k in features))
+    return group_by_person(conn, scored)
+
+
+def reasons(model: Model, g: list[int]) -> list[str]:
+    """The evidence that moved the score, strongest first, in words."""
+    rows = [r for r in model.evidence(g) if r["field"] != "prior" and r["level"] != "no data"]
+    rows.sort(key=lambda r: -abs(r["weight"]))
+    return [f"{r['field']} {r['level'].replace('_', ' ')} ({r['weight']:+.1f})" for r in rows]
+
