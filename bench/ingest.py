@@ -145,7 +145,9 @@ def _fresh_url(backend: str, tmp: Path, name: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scales", default="small,medium")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--lookups", type=int, default=200)
@@ -155,8 +157,10 @@ def main() -> None:
         print("postgresql skipped: set VIGIL_TEST_PG_URL (scripts/pg-tmp.sh start DIR prints one)")
         backends.remove("postgresql")
     RESULTS.mkdir(exist_ok=True)
-    print(f"{'scale':<8}{'backend':<12}{'loader':<22}{'records':>10}{'seconds':>9}{'rec/s':>9}{'peak MiB':>10}"
-          f"{'lookup p50/p95 ms':>20}")
+    print(
+        f"{'scale':<8}{'backend':<12}{'loader':<22}{'records':>10}{'seconds':>9}{'rec/s':>9}{'peak MiB':>10}"
+        f"{'lookup p50/p95 ms':>20}"
+    )
     for scale in args.scales.split(","):
         files, records = scenario(scale)
         rows = []
@@ -165,17 +169,36 @@ def main() -> None:
                 url = _fresh_url(backend, Path(tmp), f"bench_{scale}_vigil")
                 seconds, peak = vigil_load(files, url)
                 latency = lookup_latency(url, args.lookups)
-                rows.append({"scale": scale, "backend": backend, "loader": "vigil ingest", "records": records,
-                             "seconds": seconds, "peak_mib": peak, **latency})
+                rows.append(
+                    {
+                        "scale": scale,
+                        "backend": backend,
+                        "loader": "vigil ingest",
+                        "records": records,
+                        "seconds": seconds,
+                        "peak_mib": peak,
+                        **latency,
+                    }
+                )
                 base_url = _fresh_url(backend, Path(tmp), f"bench_{scale}_raw")
                 b_seconds, b_peak = baseline_load(files, base_url)
-                rows.append({"scale": scale, "backend": backend, "loader": "baseline (raw lines)",
-                             "records": records, "seconds": b_seconds, "peak_mib": b_peak})
+                rows.append(
+                    {
+                        "scale": scale,
+                        "backend": backend,
+                        "loader": "baseline (raw lines)",
+                        "records": records,
+                        "seconds": b_seconds,
+                        "peak_mib": b_peak,
+                    }
+                )
         for row in rows:
             lookup = f"{row['p50_ms']:.2f}/{row['p95_ms']:.2f}" if "p50_ms" in row else "-"
-            print(f"{row['scale']:<8}{row['backend']:<12}{row['loader']:<22}{row['records']:>10,}"
-                  f"{row['seconds']:>9.1f}{row['records'] / row['seconds']:>9,.0f}{row['peak_mib']:>10,.0f}"
-                  f"{lookup:>20}")
+            print(
+                f"{row['scale']:<8}{row['backend']:<12}{row['loader']:<22}{row['records']:>10,}"
+                f"{row['seconds']:>9.1f}{row['records'] / row['seconds']:>9,.0f}{row['peak_mib']:>10,.0f}"
+                f"{lookup:>20}"
+            )
         (RESULTS / f"ingest-{scale}.json").write_bytes(orjson.dumps(rows, option=orjson.OPT_INDENT_2))
 
 

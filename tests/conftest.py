@@ -76,3 +76,48 @@ def engine(store_url: str) -> Iterator[Engine]:
     store = open_store(store_url)
     yield store
     store.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_scenario(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The small synthetic scenario (generated once per test session)."""
+    from vigil.demo import generate
+
+    return generate(tmp_path_factory.mktemp("scenario") / "small", scale="small", seed=7)
+
+
+@pytest.fixture(scope="session")
+def _demo_db_template(demo_scenario, tmp_path_factory: pytest.TempPathFactory) -> Path:  # type: ignore[no-untyped-def]
+    """The scenario loaded and resolved once into a SQLite file; tests get copies."""
+    from vigil.config import Actor
+    from vigil.ingest import ingest_file
+    from vigil.resolve.run import resolve_full
+
+    path = tmp_path_factory.mktemp("demo-db") / "demo.db"
+    engine = open_store(f"sqlite:///{path}")
+    actor = Actor("fixture", "test setup")
+    for file in demo_scenario.files:
+        ingest_file(engine, file, actor)
+    resolve_full(engine, actor)
+    engine.dispose()  # the last connection closing checkpoints the WAL into the main file
+    return path
+
+
+@pytest.fixture
+def demo_store_url(_demo_db_template: Path, tmp_path: Path) -> str:
+    """A private, resolved copy of the loaded small scenario (SQLite)."""
+    import shutil
+
+    target = tmp_path / "demo.db"
+    for suffix in ("", "-wal"):
+        if Path(f"{_demo_db_template}{suffix}").exists():
+            shutil.copy(f"{_demo_db_template}{suffix}", f"{target}{suffix}")
+    return f"sqlite:///{target}"
+
+
+def entity_of(ground_truth_path: Path) -> dict[str, str]:
+    """record reference -> true individual, for person-like records (party 0)."""
+    import orjson
+
+    truth = orjson.loads(ground_truth_path.read_bytes())
+    return {ref: entity for entity, refs in truth["entities"].items() for ref in refs if "#" not in ref}

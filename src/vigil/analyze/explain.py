@@ -54,12 +54,15 @@ def explain(engine: Engine, actor: Actor, a: str, b: str) -> dict[str, Any]:
     with engine.connect() as conn:
         model = latest_model_safe(conn)
         decision = conn.execute(
-            select(t.match_decision).where(
+            select(t.match_decision)
+            .where(
                 or_(
                     (t.match_decision.c.left_ref == left.ref) & (t.match_decision.c.right_ref == right.ref),
                     (t.match_decision.c.left_ref == right.ref) & (t.match_decision.c.right_ref == left.ref),
                 )
-            ).order_by(t.match_decision.c.id.desc()).limit(1)
+            )
+            .order_by(t.match_decision.c.id.desc())
+            .limit(1)
         ).first()
     if model is None:
         raise LookupError("no resolution model yet: run `vigil resolve`")
@@ -75,9 +78,14 @@ def explain(engine: Engine, actor: Actor, a: str, b: str) -> dict[str, Any]:
         "model_says": "same" if model.probability(weight) >= model.threshold else "different",
         "same_person": bool(person_a and person_a == person_b),
         "persons": {left.label: person_a, right.label: person_b},
-        "decision": None if decision is None else {
-            "decision": decision.decision, "reason": decision.reason, "user": decision.user,
-            "at": decision.at.isoformat() if decision.at else None},
+        "decision": None
+        if decision is None
+        else {
+            "decision": decision.decision,
+            "reason": decision.reason,
+            "user": decision.user,
+            "at": decision.at.isoformat() if decision.at else None,
+        },
         "evidence": model.evidence(g),
         "values": {left.label: _values(fa), right.label: _values(fb)},
     }
@@ -106,24 +114,55 @@ def decide(engine: Engine, actor: Actor, a: str, b: str, decision: str, reason: 
     left, right = PartyRef.parse(a), PartyRef.parse(b)
     _features(engine, left), _features(engine, right)  # both must exist
     with engine.begin() as conn:
-        conn.execute(insert(t.match_decision), {
-            "left_ref": left.ref, "left_party": left.party, "right_ref": right.ref, "right_party": right.party,
-            "decision": decision, "reason": reason, "user": actor.user, "at": datetime.now(UTC)})
-        audit.write(conn, actor, "decide", {"left": left.label, "right": right.label, "decision": decision,
-                                            "reason": reason}, [left.ref, right.ref])
+        conn.execute(
+            insert(t.match_decision),
+            {
+                "left_ref": left.ref,
+                "left_party": left.party,
+                "right_ref": right.ref,
+                "right_party": right.party,
+                "decision": decision,
+                "reason": reason,
+                "user": actor.user,
+                "at": datetime.now(UTC),
+            },
+        )
+        audit.write(
+            conn,
+            actor,
+            "decide",
+            {"left": left.label, "right": right.label, "decision": decision, "reason": reason},
+            [left.ref, right.ref],
+        )
     person_a, person_b = person_of(engine, left.ref, left.party), person_of(engine, right.ref, right.party)
     if decision == "same" and person_a and person_b and person_a != person_b:
         with engine.begin() as conn:  # merging needs no rerun: move b's members into a
-            conn.execute(update(t.person_member).where(t.person_member.c.person_id == person_b)
-                         .values(person_id=person_a))
-            conn.execute(update(t.match_evidence).where(t.match_evidence.c.person_id == person_b)
-                         .values(person_id=person_a))
+            conn.execute(
+                update(t.person_member)
+                .where(t.person_member.c.person_id == person_b)
+                .values(person_id=person_a)
+            )
+            conn.execute(
+                update(t.match_evidence)
+                .where(t.match_evidence.c.person_id == person_b)
+                .values(person_id=person_a)
+            )
             conn.execute(t.person.delete().where(t.person.c.person_id == person_b))
-            count = select(func.count()).select_from(t.person_member).where(
-                t.person_member.c.person_id == person_a).scalar_subquery()
+            count = (
+                select(func.count())
+                .select_from(t.person_member)
+                .where(t.person_member.c.person_id == person_a)
+                .scalar_subquery()
+            )
             conn.execute(update(t.person).where(t.person.c.person_id == person_a).values(members=count))
     elif decision == "not_same" and person_a and person_a == person_b:
         resolve_full(engine, actor)  # splitting re-clusters with the new cannot-link constraint
-    return {"left": left.label, "right": right.label, "decision": decision,
-            "persons": {left.label: person_of(engine, left.ref, left.party),
-                        right.label: person_of(engine, right.ref, right.party)}}
+    return {
+        "left": left.label,
+        "right": right.label,
+        "decision": decision,
+        "persons": {
+            left.label: person_of(engine, left.ref, left.party),
+            right.label: person_of(engine, right.ref, right.party),
+        },
+    }

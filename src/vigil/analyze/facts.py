@@ -60,7 +60,9 @@ def person_facts(conn: Connection, members: list[tuple[str, int]]) -> Facts:
     sr = t.source_record
     records = {
         row.id: row
-        for row in conn.execute(select(sr.c.id, sr.c.ref, sr.c.source, sr.c.as_of).where(_members_filter(members)))
+        for row in conn.execute(
+            select(sr.c.id, sr.c.ref, sr.c.source, sr.c.as_of).where(_members_filter(members))
+        )
     }
     facts.sources = len({r.source for r in records.values()})
     ids = list(records)
@@ -73,12 +75,20 @@ def person_facts(conn: Connection, members: list[tuple[str, int]]) -> Facts:
         return (when or r.as_of or date.min, reliability(r.source))
 
     pt, nm = t.party, t.name
-    names = [row for row in conn.execute(select(nm).where(nm.c.record_id.in_(ids))) if ours(row.record_id, row.party)]
+    names = [
+        row
+        for row in conn.execute(select(nm).where(nm.c.record_id.in_(ids)))
+        if ours(row.record_id, row.party)
+    ]
     primary = [n for n in names if n.kind == "primary"] or names
     if primary:
         best = max(primary, key=lambda n: rank(n.record_id, None))
         facts.name = Fact(best.full, records[best.record_id].as_of, records[best.record_id].ref)
-    parties = [row for row in conn.execute(select(pt).where(pt.c.record_id.in_(ids))) if ours(row.record_id, row.party)]
+    parties = [
+        row
+        for row in conn.execute(select(pt).where(pt.c.record_id.in_(ids)))
+        if ours(row.record_id, row.party)
+    ]
     dobs = Counter(p.dob for p in parties if p.dob and p.dob_precision == "day")
     if dobs:
         value, _ = dobs.most_common(1)[0]
@@ -90,14 +100,18 @@ def person_facts(conn: Connection, members: list[tuple[str, int]]) -> Facts:
 
     ident = t.identifier
     idents = [
-        row for row in conn.execute(
+        row
+        for row in conn.execute(
             select(ident).where(ident.c.record_id.in_(ids), ident.c.kind.in_(("ssn", "phone")))
-        ) if ours(row.record_id, row.party)
+        )
+        if ours(row.record_id, row.party)
     ]
     ssns = Counter(i.value for i in idents if i.kind == "ssn")
     if ssns:
         value, _ = ssns.most_common(1)[0]
-        source = max((i for i in idents if i.kind == "ssn" and i.value == value), key=lambda i: rank(i.record_id, None))
+        source = max(
+            (i for i in idents if i.kind == "ssn" and i.value == value), key=lambda i: rank(i.record_id, None)
+        )
         facts.ssn = Fact(value, records[source.record_id].as_of, records[source.record_id].ref)
         facts.ssn_not_issued = source.detail == "not_issued"
         if len(ssns) > 1:
@@ -105,35 +119,49 @@ def person_facts(conn: Connection, members: list[tuple[str, int]]) -> Facts:
     phones = [i for i in idents if i.kind == "phone"]
     if phones:
         best = max(phones, key=lambda i: rank(i.record_id, i.last_seen or i.first_seen))
-        facts.phone = Fact(best.value, best.last_seen or best.first_seen or records[best.record_id].as_of,
-                           records[best.record_id].ref)
+        facts.phone = Fact(
+            best.value,
+            best.last_seen or best.first_seen or records[best.record_id].as_of,
+            records[best.record_id].ref,
+        )
 
     ad = t.address
     addresses = [
-        row for row in conn.execute(
+        row
+        for row in conn.execute(
             select(ad).where(ad.c.record_id.in_(ids), ad.c.context.in_(("record", "registration")))
-        ) if ours(row.record_id, row.party)
+        )
+        if ours(row.record_id, row.party)
     ]
-    residences = [a for a in addresses if a.context == "record" and a.valid_to is None] or [
-        a for a in addresses if a.context == "record"] or addresses
+    residences = (
+        [a for a in addresses if a.context == "record" and a.valid_to is None]
+        or [a for a in addresses if a.context == "record"]
+        or addresses
+    )
     if residences:
         best = max(residences, key=lambda a: rank(a.record_id, a.valid_from))
-        facts.address = Fact(best.std_line, best.valid_from or records[best.record_id].as_of,
-                             records[best.record_id].ref)
+        facts.address = Fact(
+            best.std_line, best.valid_from or records[best.record_id].as_of, records[best.record_id].ref
+        )
         if best.lat is not None:
             facts.address_lat_lon = (best.lat, best.lon)
     facts.registration = _registration(conn, ids, records, addresses, ours)
     return facts
 
 
-def _registration(conn: Connection, ids: list[int], records: dict[int, Any], addresses: list[Any],
-                  ours) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
+def _registration(
+    conn: Connection, ids: list[int], records: dict[int, Any], addresses: list[Any], ours
+) -> dict[str, Any] | None:  # type: ignore[no-untyped-def]
     reg = t.registration
-    rows = [r for r in conn.execute(select(reg).where(reg.c.record_id.in_(ids))) if ours(r.record_id, r.party)]
+    rows = [
+        r for r in conn.execute(select(reg).where(reg.c.record_id.in_(ids))) if ours(r.record_id, r.party)
+    ]
     if not rows:
         return None
     best = max(rows, key=lambda r: (r.last_verified or date.min, records[r.record_id].as_of or date.min))
-    address = next((a for a in addresses if a.record_id == best.record_id and a.idx == best.address_idx), None)
+    address = next(
+        (a for a in addresses if a.record_id == best.record_id and a.idx == best.address_idx), None
+    )
     return {
         "ref": records[best.record_id].ref,
         "registrant_id": best.registrant_id,
@@ -146,4 +174,3 @@ def _registration(conn: Connection, ids: list[int], records: dict[int, Any], add
         "address": address.std_line if address else None,
         "states": sorted({r.state for r in rows}),
     }
-

@@ -25,9 +25,28 @@ from vigil.resolve.model import Model
 from vigil.resolve.run import ensure_resolved, latest_model_safe
 
 OUTPUT_COLUMNS = (
-    "row_id", "match_status", "confidence", "person_id", "refs", "name", "dob", "ssn", "address",
-    "address_as_of", "address_source", "phone", "phone_as_of", "phone_source", "sources", "flags",
-    "registry_state", "registry_status", "registry_address", "matched_ref", "reasons", "error",
+    "row_id",
+    "match_status",
+    "confidence",
+    "person_id",
+    "refs",
+    "name",
+    "dob",
+    "ssn",
+    "address",
+    "address_as_of",
+    "address_source",
+    "phone",
+    "phone_as_of",
+    "phone_source",
+    "sources",
+    "flags",
+    "registry_state",
+    "registry_status",
+    "registry_address",
+    "matched_ref",
+    "reasons",
+    "error",
 )
 # Between two persons this many bits apart, the better one is clearly the answer.
 CLEAR_MARGIN_BITS = 6.0
@@ -63,8 +82,11 @@ def status_of(matches: list[PersonMatch], model: Model) -> tuple[str, list[str]]
     if not matches or matches[0].probability < AMBIGUOUS_FLOOR:
         return "no_match", []
     best = matches[0]
-    rivals = [m for m in matches[1:] if m.probability >= AMBIGUOUS_FLOOR
-              and best.best.weight - m.best.weight < CLEAR_MARGIN_BITS]
+    rivals = [
+        m
+        for m in matches[1:]
+        if m.probability >= AMBIGUOUS_FLOOR and best.best.weight - m.best.weight < CLEAR_MARGIN_BITS
+    ]
     if best.probability >= model.threshold and not rivals:
         return "matched", []
     return "ambiguous", ["multiple_candidates"] if rivals else []
@@ -75,10 +97,20 @@ def answer_row(conn, model: Model, row: QuickhitRow, actor: Actor, show_ssn: boo
     out: dict[str, Any] = dict.fromkeys(OUTPUT_COLUMNS, "")
     out["row_id"] = row.row_id
     try:
-        query = build_query(first=c.get("first_name"), middle=c.get("middle_name"), last=c.get("last_name"),
-                            name=c.get("name"), dob=_iso(c.get("dob")), ssn=c.get("ssn"), phone=c.get("phone"),
-                            address=c.get("address"), city=c.get("city"), state=c.get("state"),
-                            zip_code=c.get("zip"), registrant_id=c.get("registrant_id"))
+        query = build_query(
+            first=c.get("first_name"),
+            middle=c.get("middle_name"),
+            last=c.get("last_name"),
+            name=c.get("name"),
+            dob=_iso(c.get("dob")),
+            ssn=c.get("ssn"),
+            phone=c.get("phone"),
+            address=c.get("address"),
+            city=c.get("city"),
+            state=c.get("state"),
+            zip_code=c.get("zip"),
+            registrant_id=c.get("registrant_id"),
+        )
     except BadQuery as exc:
         out.update(match_status="no_match", confidence=0.0, error=f"line {row.line}: {exc}")
         return out
@@ -135,8 +167,14 @@ def _iso(value: str | None) -> str | None:
     return iso_date(value)
 
 
-def run_quickhit(engine: Engine, actor: Actor, rows: list[QuickhitRow], *, show_ssn: bool = False,
-                 progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+def run_quickhit(
+    engine: Engine,
+    actor: Actor,
+    rows: list[QuickhitRow],
+    *,
+    show_ssn: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> list[dict[str, Any]]:
     if not actor.purpose.strip():
         raise audit.PurposeRequired("a purpose is required for quickhit (--purpose or VIGIL_PURPOSE)")
     if show_ssn and not actor.may_see_ssn:
@@ -151,7 +189,15 @@ def run_quickhit(engine: Engine, actor: Actor, rows: list[QuickhitRow], *, show_
             results.append(answer_row(conn, model, row, actor, show_ssn))
             if progress:
                 progress(1)
-    audit.write(engine, actor, "quickhit", {"rows": len(rows), "show_ssn": show_ssn,
-                                             "matched": sum(r["match_status"] == "matched" for r in results)},
-                [r["person_id"] for r in results if r["person_id"]])
+    audit.write(
+        engine,
+        actor,
+        "quickhit",
+        {
+            "rows": len(rows),
+            "show_ssn": show_ssn,
+            "matched": sum(r["match_status"] == "matched" for r in results),
+        },
+        [r["person_id"] for r in results if r["person_id"]],
+    )
     return results

@@ -22,12 +22,21 @@ def _members(match: PersonMatch) -> list[tuple[str, int]]:
     return out
 
 
-def search(engine: Engine, actor: Actor, *, limit: int = 20, min_score: float = 0.01,
-           show_ssn: bool = False, **fields: str | None) -> dict[str, Any]:
+def search(
+    engine: Engine,
+    actor: Actor,
+    *,
+    limit: int = 20,
+    min_score: float = 0.01,
+    show_ssn: bool = False,
+    **fields: str | None,
+) -> dict[str, Any]:
     query = build_query(**fields)  # BadQuery before anything is audited or resolved
     asked = {k: v for k, v in fields.items() if v}
     if not asked:
-        raise ValueError("give at least one of --name, --dob, --ssn, --phone, --email, --screen-name, --plate")
+        raise ValueError(
+            "give at least one of --name, --dob, --ssn, --phone, --email, --screen-name, --plate"
+        )
     if not actor.purpose.strip():
         raise audit.PurposeRequired("a purpose is required for search (--purpose or VIGIL_PURPOSE)")
     ensure_resolved(engine, actor)
@@ -40,19 +49,21 @@ def search(engine: Engine, actor: Actor, *, limit: int = 20, min_score: float = 
                 break
             facts = person_facts(conn, _members(match))
             ssn = facts.ssn.value if facts.ssn else None
-            results.append({
-                "person_id": match.person_id,
-                "score": round(match.probability, 4),
-                "match_weight": round(match.best.weight, 2),
-                "refs": match.refs,
-                "matched_ref": match.best.ref,
-                "name": facts.name.value if facts.name else None,
-                "dob": facts.dob.value if facts.dob else None,
-                "ssn": (ssn if show_ssn and actor.may_see_ssn else mask_ssn(ssn)) if ssn else None,
-                "address": facts.address.value if facts.address else None,
-                "registration": facts.registration,
-                "reasons": reasons(model, match.best.gamma) if model else [],
-            })
+            results.append(
+                {
+                    "person_id": match.person_id,
+                    "score": round(match.probability, 4),
+                    "match_weight": round(match.best.weight, 2),
+                    "refs": match.refs,
+                    "matched_ref": match.best.ref,
+                    "name": facts.name.value if facts.name else None,
+                    "dob": facts.dob.value if facts.dob else None,
+                    "ssn": (ssn if show_ssn and actor.may_see_ssn else mask_ssn(ssn)) if ssn else None,
+                    "address": facts.address.value if facts.address else None,
+                    "registration": facts.registration,
+                    "reasons": reasons(model, match.best.gamma) if model else [],
+                }
+            )
     audited_query = {k: ("***" if k == "ssn" else v) for k, v in asked.items()}
     audit.write(engine, actor, "search", audited_query, [ref for r in results for ref in r["refs"]])
     return {"query": audited_query, "results": results}

@@ -25,12 +25,20 @@ from vigil.store.db import open_store
 
 
 def _progress(con):  # type: ignore[no-untyped-def]
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeRemainingColumn(), console=con, transient=True)
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=con,
+        transient=True,
+    )
 
 
 def resolve(
-    full: Annotated[bool, typer.Option("--full", help="Re-block, retrain and re-cluster everything.")] = False,
+    full: Annotated[
+        bool, typer.Option("--full", help="Re-block, retrain and re-cluster everything.")
+    ] = False,
     threshold: Annotated[float | None, typer.Option(help="Match probability to join (full runs).")] = None,
     db: Db = None,
     user: User = None,
@@ -66,8 +74,12 @@ def resolve(
 
 
 def search(
-    name: Annotated[str | None, typer.Option(help="Full name, any order ('SMITH, JOHN' or 'John Smith').")] = None,
-    dob: Annotated[str | None, typer.Option(help="Date of birth (YYYY-MM-DD; day/month swaps tolerated).")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Full name, any order ('SMITH, JOHN' or 'John Smith').")
+    ] = None,
+    dob: Annotated[
+        str | None, typer.Option(help="Date of birth (YYYY-MM-DD; day/month swaps tolerated).")
+    ] = None,
     ssn: Annotated[str | None, typer.Option(help="SSN (one-digit errors tolerated).")] = None,
     phone: Annotated[str | None, typer.Option(help="Phone, any format.")] = None,
     email: Annotated[str | None, typer.Option(help="E-mail address.")] = None,
@@ -83,9 +95,19 @@ def search(
     """Ranked persons for any mix of identifiers, with the reasons for each score."""
     engine = open_store(db)
     try:
-        document = search_persons(engine, actor(user, purpose), limit=limit, show_ssn=show_ssn, name=name,
-                                  dob=dob, ssn=ssn, phone=phone, email=email, screen_name=screen_name,
-                                  plate=plate)
+        document = search_persons(
+            engine,
+            actor(user, purpose),
+            limit=limit,
+            show_ssn=show_ssn,
+            name=name,
+            dob=dob,
+            ssn=ssn,
+            phone=phone,
+            email=email,
+            screen_name=screen_name,
+            plate=plate,
+        )
     except (BadQuery, ValueError, audit.PurposeRequired) as exc:
         raise fail(str(exc)) from exc
     if fmt is Format.json:
@@ -95,13 +117,21 @@ def search(
     for column in ("score", "person", "name", "dob", "address", "why"):
         table.add_column(column, overflow="fold")
     for r in document["results"]:
-        table.add_row(f"{r['score']:.3f}", r["person_id"] or r["matched_ref"], r["name"] or "", r["dob"] or "",
-                      r["address"] or "", "; ".join(r["reasons"][:3]))
+        table.add_row(
+            f"{r['score']:.3f}",
+            r["person_id"] or r["matched_ref"],
+            r["name"] or "",
+            r["dob"] or "",
+            r["address"] or "",
+            "; ".join(r["reasons"][:3]),
+        )
     console(fmt).print(table)
 
 
 def quickhit(
-    requests: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX, one offender a row.")],
+    requests: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="CSV or XLSX, one offender a row.")
+    ],
     output: Annotated[Path, typer.Option("-o", "--output", help="OUT.csv, OUT.xlsx or OUT.jsonl")],
     show_ssn: Annotated[bool, typer.Option("--show-ssn", help="Unmask SSNs (roles that may).")] = False,
     db: Db = None,
@@ -116,8 +146,9 @@ def quickhit(
     try:
         with _progress(con) as bar:
             task = bar.add_task("quick-hit", total=len(rows))
-            results = run_quickhit(engine, actor(user, purpose), rows, show_ssn=show_ssn,
-                                   progress=lambda n: bar.advance(task, n))
+            results = run_quickhit(
+                engine, actor(user, purpose), rows, show_ssn=show_ssn, progress=lambda n: bar.advance(task, n)
+            )
         write_rows(output, OUTPUT_COLUMNS, results)
     except (audit.PurposeRequired, PermissionError, LookupError, ValueError) as exc:
         raise fail(str(exc)) from exc
@@ -125,8 +156,10 @@ def quickhit(
     if fmt is Format.json:
         print_json({"output": str(output), "rows": len(results), **counts})
         return
-    con.print(f"{len(results):,} rows -> {output}: {counts['matched']:,} matched, "
-              f"{counts['ambiguous']:,} ambiguous, {counts['no_match']:,} no match")
+    con.print(
+        f"{len(results):,} rows -> {output}: {counts['matched']:,} matched, "
+        f"{counts['ambiguous']:,} ambiguous, {counts['no_match']:,} no match"
+    )
 
 
 def explain(
@@ -150,12 +183,16 @@ def explain(
     if fmt is Format.json:
         print_json(document)
         return
-    table = Table(title=f"{document['left']} vs {document['right']}: {document['match_weight']:+.1f} bits, "
-                        f"p={document['probability']:.4f} -> {document['model_says']}")
+    table = Table(
+        title=f"{document['left']} vs {document['right']}: {document['match_weight']:+.1f} bits, "
+        f"p={document['probability']:.4f} -> {document['model_says']}"
+    )
     for column in ("field", "level", "bits"):
         table.add_column(column)
     for row in document["evidence"]:
-        table.add_row(row["field"], str(row["level"]), "" if row["weight"] is None else f"{row['weight']:+.2f}")
+        table.add_row(
+            row["field"], str(row["level"]), "" if row["weight"] is None else f"{row['weight']:+.2f}"
+        )
     con = console(fmt)
     con.print(table)
     con.print(f"Same person in the store: {document['same_person']}  {document['persons']}")
@@ -178,8 +215,9 @@ def decide(
     """Record that two records are (or are not) the same person; it wins over the model from now on."""
     engine = open_store(db)
     try:
-        document = decide_pair(engine, actor(user, purpose or "resolution review"), a, b,
-                               decision.replace("-", "_"), reason)
+        document = decide_pair(
+            engine, actor(user, purpose or "resolution review"), a, b, decision.replace("-", "_"), reason
+        )
     except (UnknownReference, ValueError) as exc:
         raise fail(str(exc)) from exc
     if fmt is Format.json:

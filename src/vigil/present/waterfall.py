@@ -11,7 +11,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 
 def waterfall_svg(evidence: list[dict[str, Any]], threshold_weight: float | None = None) -> str:
@@ -61,6 +61,9 @@ def explain_html(document: dict[str, Any], threshold_weight: float | None, path:
         f"<table border=1 cellpadding=4><tr><th>field</th><th>level</th><th>bits</th></tr>{rows}</table>"
         f"<h2>Values compared</h2><table>{values}</table>"
     )
-    path.write_text(f"<!doctype html><meta charset=utf-8><title>Vigil explain</title>"
-                    f"<body style='font-family:sans-serif;max-width:1000px'>{body}</body>", encoding="utf-8")
+    path.write_text(
+        f"<!doctype html><meta charset=utf-8><title>Vigil explain</title>"
+        f"<body style='font-family:sans-serif;max-width:1000px'>{body}</body>",
+        encoding="utf-8",
+    )
     return path

@@ -50,8 +50,11 @@ def candidate_keys(conn: Connection, query: Query, limit: int = 500) -> set[Key]
     ident, nm = t.identifier, t.name
     selects = []
     exact: list[tuple[str, set[str]]] = [
-        ("phone", f.phones), ("email", f.emails), ("registrant_id", f.registrant_ids),
-        ("plate", query.plates), ("screen_name", query.screen_names),
+        ("phone", f.phones),
+        ("email", f.emails),
+        ("registrant_id", f.registrant_ids),
+        ("plate", query.plates),
+        ("screen_name", query.screen_names),
     ]
     ssns = set().union(*(ssn_variants(s) for s in f.ssns)) if f.ssns else set()
     exact.append(("ssn", ssns))

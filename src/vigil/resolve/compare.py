@@ -83,6 +83,8 @@ def _dob_level(x: str, y: str) -> int:
         x[:4].isdigit() and y[:4].isdigit() and abs(int(x[:4]) - int(y[:4])) <= 1 and x[4:] == y[4:]
     ):
         return 4
+    if x[:4].isdigit() and y[:4].isdigit() and abs(int(x[:4]) - int(y[:4])) >= 10:
+        return 6  # a generation apart: father and son, not a typo
     return 5
 
 
@@ -185,7 +187,15 @@ COMPARISONS: tuple[Comparison, ...] = (
     ),
     Comparison(
         "dob",
-        ("exact", "day_month_swapped", "one_digit", "partial_agrees", "same_year", "different"),
+        (
+            "exact",
+            "day_month_swapped",
+            "one_digit",
+            "partial_agrees",
+            "same_year",
+            "different",
+            "decade_apart",
+        ),
         compare_dob,
     ),
     Comparison("ssn", ("exact", "one_digit", "different"), compare_ssn),

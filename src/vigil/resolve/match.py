@@ -54,10 +54,14 @@ def build_query(
     try:
         if first or last:
             n = parse_name({"first": first or "", "middle": middle or "", "last": last or ""})
-            f.names.append(name_f(n.first, n.middle, n.last, n.suffix, n.first_group, n.first_key, n.last_key))
+            f.names.append(
+                name_f(n.first, n.middle, n.last, n.suffix, n.first_group, n.first_key, n.last_key)
+            )
         elif name:
             n = parse_name(name)
-            f.names.append(name_f(n.first, n.middle, n.last, n.suffix, n.first_group, n.first_key, n.last_key))
+            f.names.append(
+                name_f(n.first, n.middle, n.last, n.suffix, n.first_group, n.first_key, n.last_key)
+            )
     except ValueError as exc:
         raise BadQuery(f"name: {exc}") from exc
     for label, value, action in (
@@ -75,8 +79,9 @@ def build_query(
             except ValueError as exc:
                 raise BadQuery(f"{label}: {exc}") from exc
     if address or city or zip_code:
-        a = normalize_address({"line1": address or "", "city": city or "", "state": state or "",
-                               "zip": zip_code or ""})
+        a = normalize_address(
+            {"line1": address or "", "city": city or "", "state": state or "", "zip": zip_code or ""}
+        )
         if a.zip5:
             f.zips.add(a.zip5)
         if a.line1:
@@ -110,7 +115,9 @@ class PersonMatch:
         return self.best.probability
 
 
-def score_candidates(model: Model, query: PartyFeatures, features: Iterable[PartyFeatures]) -> list[Candidate]:
+def score_candidates(
+    model: Model, query: PartyFeatures, features: Iterable[PartyFeatures]
+) -> list[Candidate]:
     out = []
     for p in features:
         g = gamma(query, p)
@@ -134,9 +141,11 @@ def member_refs(conn: Connection, person_ids: set[str]) -> dict[str, list[str]]:
     pm = t.person_member
     out: dict[str, list[str]] = defaultdict(list)
     ordered = sorted(person_ids)
-    stmt = select(pm.c.person_id, pm.c.ref, pm.c.party).where(
-        pm.c.person_id.in_(bindparam("ids", expanding=True))
-    ).order_by(pm.c.ref)
+    stmt = (
+        select(pm.c.person_id, pm.c.ref, pm.c.party)
+        .where(pm.c.person_id.in_(bindparam("ids", expanding=True)))
+        .order_by(pm.c.ref)
+    )
     for start in range(0, len(ordered), 500):
         for row in conn.execute(stmt, {"ids": ordered[start : start + 500]}):
             out[row.person_id].append(row.ref if row.party == 0 else f"{row.ref}#{row.party}")
@@ -154,8 +163,9 @@ def group_by_person(conn: Connection, candidates: list[Candidate]) -> list[Perso
         group.sort(key=lambda c: -c.weight)
         if key.startswith("record:"):
             best = group[0]
-            matches.append(PersonMatch(None, [best.ref if best.party == 0 else f"{best.ref}#{best.party}"],
-                                       best, group))
+            matches.append(
+                PersonMatch(None, [best.ref if best.party == 0 else f"{best.ref}#{best.party}"], best, group)
+            )
         else:
             matches.append(PersonMatch(key, members.get(key, []), group[0], group))
     matches.sort(key=lambda m: -m.best.weight)
@@ -176,4 +186,3 @@ def reasons(model: Model, g: list[int]) -> list[str]:
     rows = [r for r in model.evidence(g) if r["field"] != "prior" and r["level"] != "no data"]
     rows.sort(key=lambda r: -abs(r["weight"]))
     return [f"{r['field']} {r['level'].replace('_', ' ')} ({r['weight']:+.1f})" for r in rows]
-

@@ -16,7 +16,13 @@ import numpy as np
 
 from vigil.resolve.compare import COMPARISONS
 
-_EPS = 1e-6
+# Informative priors, not learned: EM on a store full of fathers and sons with one name at one
+# address would otherwise learn that a generation apart is what matches look like (Splink's
+# fix_m_probabilities plays the same role).
+FIXED_M: dict[str, dict[str, float]] = {
+    "dob": {"decade_apart": 0.002},
+    "generation": {"conflict": 0.003},
+}
 
 
 @dataclass
@@ -24,7 +30,7 @@ class Model:
     m: list[list[float]]
     u: list[list[float]]
     prior: float  # probability that a candidate pair is a match, before looking at it
-    threshold: float = 0.9  # match probability at or above which two parties are joined
+    threshold: float = 0.99  # match probability at or above which two parties are joined
     iterations: int = 0
 
     def __post_init__(self) -> None:
@@ -107,13 +113,26 @@ def level_frequencies(gammas: np.ndarray, weights: np.ndarray | None = None) -> 
     return out
 
 
+def _fix_m(m: list[list[float]]) -> list[list[float]]:
+    out = []
+    for comparison, levels in zip(COMPARISONS, m, strict=True):
+        fixed = {comparison.levels.index(k): v for k, v in FIXED_M.get(comparison.name, {}).items()}
+        if not fixed:
+            out.append(levels)
+            continue
+        free = sum(p for i, p in enumerate(levels) if i not in fixed)
+        scale = (1 - sum(fixed.values())) / free if free else 0.0
+        out.append([fixed.get(i, p * scale) for i, p in enumerate(levels)])
+    return out
+
+
 def _initial_m() -> list[list[float]]:
     out = []
     for comparison in COMPARISONS:
         n = len(comparison.levels)
         raw = np.array([0.8 * (0.3**i) for i in range(n - 1)] + [0.02])
         out.append((raw / raw.sum()).tolist())
-    return out
+    return _fix_m(out)
 
 
 def train(
@@ -135,7 +154,7 @@ def train(
     for i in range(iterations):
         p = model.probability(model.weights(candidates))
         new_prior = float(np.clip(p.mean(), 1e-4, 0.99))
-        new_m = level_frequencies(candidates, p)
+        new_m = _fix_m(level_frequencies(candidates, p))
         change = abs(new_prior - model.prior) + max(
             float(np.abs(np.asarray(a) - np.asarray(b)).max()) for a, b in zip(new_m, model.m, strict=True)
         )

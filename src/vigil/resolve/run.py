@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,19 @@ from vigil.store.bulk import insert_rows
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 RANDOM_PAIRS = 50_000
+# Chosen on labelled scenario data (bench/resolution.py): probabilities are not calibrated.
+DEFAULT_THRESHOLD = 0.99
+MIN_PARTIES_TO_TRAIN = 2_000
+MIN_PAIRS_TO_TRAIN = 500
+DEFAULT_MODEL = Path(__file__).with_name("default_model.json")
+
+
+def default_model(parties: int, threshold: float) -> Model:
+    """m/u trained on the synthetic scenario (bench/train_default_model.py), for small stores."""
+    data = orjson.loads(DEFAULT_MODEL.read_bytes())
+    data["prior"] = 1.0 / max(parties, 2)  # about one other record of each person in the store
+    data["threshold"] = threshold
+    return Model.from_json(data)
 
 
 @dataclass
@@ -103,12 +117,12 @@ def resolve_full(
     random_g = gammas_for(parties, sample)
     if progress:
         progress("training", 0, 1)
-    chosen = threshold if threshold is not None else (old_model.threshold if old_model else 0.9)
-    model = (
-        train(candidate_g, random_g, total_pairs=len(parties) * (len(parties) - 1) / 2, threshold=chosen)
-        if len(candidate_g)
-        else Model(m=[[0.5, 0.5]], u=[[0.5, 0.5]], prior=0.5, threshold=chosen)
-    )
+    chosen = threshold if threshold is not None else (old_model.threshold if old_model else DEFAULT_THRESHOLD)
+    if len(parties) >= MIN_PARTIES_TO_TRAIN and len(candidate_g) >= MIN_PAIRS_TO_TRAIN:
+        total_pairs = len(parties) * (len(parties) - 1) / 2
+        model = train(candidate_g, random_g, total_pairs=total_pairs, threshold=chosen)
+    else:  # too little data to learn from: the shipped model, its prior scaled to this store
+        model = default_model(len(parties), chosen)
     weights = model.weights(candidate_g) if len(candidate_g) else np.empty(0)
     probabilities = model.probability(weights) if len(weights) else weights
     accepted = np.nonzero(probabilities >= model.threshold)[0]
@@ -276,43 +290,75 @@ def resolve_incremental(engine: Engine, actor: Actor, progress: Progress | None 
             raise LookupError("no resolution model yet: run a full resolution first")
         record_ids = unresolved_record_ids(conn)
         features = load_features(conn, record_ids)
-        known = {(r.ref, r.party) for r in conn.execute(
-            select(t.person_member.c.ref, t.person_member.c.party).where(
-                t.person_member.c.ref.in_(sorted({p.ref for p in features.values()}) or [""])))}
+        known = {
+            (r.ref, r.party)
+            for r in conn.execute(
+                select(t.person_member.c.ref, t.person_member.c.party).where(
+                    t.person_member.c.ref.in_(sorted({p.ref for p in features.values()}) or [""])
+                )
+            )
+        }
         new = [p for p in features.values() if (p.ref, p.key[1]) not in known]
         new.sort(key=lambda p: (p.ref, p.key[1]))
         stats.parties = len(new)
         run_id = conn.execute(
             insert(t.resolution_run).returning(t.resolution_run.c.id),
-            {"started_at": started, "mode": "incremental", "engine": "vigil-fs",
-             "params": orjson.dumps({"model": model.to_json()}).decode()},
+            {
+                "started_at": started,
+                "mode": "incremental",
+                "engine": "vigil-fs",
+                "params": orjson.dumps({"model": model.to_json()}).decode(),
+            },
         ).scalar_one()
         now = datetime.now(UTC)
         for done, party in enumerate(new, start=1):
-            matches = [m for m in match_query(conn, model, Query(features=party))
-                       if m.person_id and m.best.ref != party.ref]
+            matches = [
+                m
+                for m in match_query(conn, model, Query(features=party))
+                if m.person_id and m.best.ref != party.ref
+            ]
             best = matches[0] if matches and matches[0].probability >= model.threshold else None
             if best:
                 person_id = best.person_id
                 stats.joined += 1
-                conn.execute(update(t.person).where(t.person.c.person_id == person_id).values(
-                    members=t.person.c.members + 1, updated_at=now))
-                conn.execute(insert(t.match_evidence), {
-                    **_edge(party, _stub(best.best.ref, best.best.party), best.best.weight,
-                            best.best.probability, model.evidence(best.best.gamma)),
-                    "person_id": person_id, "run_id": run_id})
+                conn.execute(
+                    update(t.person)
+                    .where(t.person.c.person_id == person_id)
+                    .values(members=t.person.c.members + 1, updated_at=now)
+                )
+                conn.execute(
+                    insert(t.match_evidence),
+                    {
+                        **_edge(
+                            party,
+                            _stub(best.best.ref, best.best.party),
+                            best.best.weight,
+                            best.best.probability,
+                            model.evidence(best.best.gamma),
+                        ),
+                        "person_id": person_id,
+                        "run_id": run_id,
+                    },
+                )
             else:
                 person_id = person_id_for([party.label])
                 stats.created += 1
-                conn.execute(insert(t.person), {"person_id": person_id, "created_at": now, "updated_at": now,
-                                                "members": 1})
-            conn.execute(insert(t.person_member), {"ref": party.ref, "party": party.key[1],
-                                                   "person_id": person_id, "run_id": run_id})
+                conn.execute(
+                    insert(t.person),
+                    {"person_id": person_id, "created_at": now, "updated_at": now, "members": 1},
+                )
+            conn.execute(
+                insert(t.person_member),
+                {"ref": party.ref, "party": party.key[1], "person_id": person_id, "run_id": run_id},
+            )
             if progress:
                 progress("placing", done, len(new))
         stats.run_id = run_id
-        conn.execute(update(t.resolution_run).where(t.resolution_run.c.id == run_id).values(
-            finished_at=datetime.now(UTC), stats=orjson.dumps(stats.document()).decode()))
+        conn.execute(
+            update(t.resolution_run)
+            .where(t.resolution_run.c.id == run_id)
+            .values(finished_at=datetime.now(UTC), stats=orjson.dumps(stats.document()).decode())
+        )
         audit.write(conn, actor, "resolve", stats.document())
     return stats
 
