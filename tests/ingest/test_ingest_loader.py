@@ -35,6 +35,7 @@ def test_every_record_type_loads_with_derived_rows(engine: Engine, tmp_path: Pat
     assert {h.ref for h in lookup_identifier(engine, "phone", "+19185550101")} == {
         "missing_cases/MC-1",
         "call_center/L-1",
+        "cybertipline/T-2026-118",  # named in the narrative
     }
     assert {h.ref for h in lookup_identifier(engine, "screen_name", "kik/xx_dan")} == {
         "registry:TX/TX-004211",

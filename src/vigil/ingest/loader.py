@@ -24,6 +24,7 @@ from vigil.derive import derive
 from vigil.ingest.reader import Parsed, Reject
 from vigil.normalize.dates import parse_date
 from vigil.store import tables as t
+from vigil.store.db import write_transaction
 from vigil.store.bulk import insert_rows, next_ids, sync_id_sequence
 
 CHUNK = 2000
@@ -74,7 +75,7 @@ def load_records(
     started = datetime.now(UTC)
     summary = LoadSummary(file=file_label)
     try:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOAD_LOCK})
             load_id = conn.execute(

@@ -1,0 +1,35 @@
+"""Temporary tables for set-based work: join thousands of keys against the index in one statement
+instead of thousands of round trips."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table
+
+from vigil.store.bulk import insert_rows
+
+_counter = itertools.count()
+_TYPES = {"int": Integer, "str": String(400)}
+
+
+@contextmanager
+def temp_table(conn: Connection, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]],
+               index: Sequence[str] = ()) -> Iterator[Table]:
+    """A session-private table holding `rows`; dropped on exit. columns: (name, "int"|"str")."""
+    name = f"tmp_vigil_{next(_counter)}"
+    table = Table(name, MetaData(), *(Column(c, _TYPES[kind]) for c, kind in columns), prefixes=["TEMPORARY"])
+    table.create(conn)
+    try:
+        names = [c for c, _ in columns]
+        insert_rows(conn, table, [dict(zip(names, row, strict=True)) for row in rows])
+        if index:
+            conn.exec_driver_sql(f"CREATE INDEX ix_{name} ON {name} ({', '.join(index)})")
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"ANALYZE {name}")
+        yield table
+    finally:
+        table.drop(conn)
