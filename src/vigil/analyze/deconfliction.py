@@ -39,7 +39,7 @@ def subject_keys(
     settings: LinkSettings | None = None,
 ) -> set[str]:
     """The keys a touch of these records / persons / identifiers leaves: ref:, person:, kind:value."""
-    settings = settings or LinkSettings()
+    settings = settings or LinkSettings.from_env()
     refs = set(refs)
     persons = set(person_ids)
     persons |= {pid for pid in persons_of(conn, refs).values()}

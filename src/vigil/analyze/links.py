@@ -471,7 +471,7 @@ def link_records(
     Each record is reported once, at the fewest hops it is reached in, with the best-scoring chain.
     A chain's score is the product of its edges' scores times `hop_decay` per hop after the first.
     """
-    settings = settings or LinkSettings()
+    settings = settings or LinkSettings.from_env()
     index = index or KeyIndex(conn, settings)
     current = current_records(conn, [ref])
     if ref not in current:
@@ -588,7 +588,7 @@ def tip_links(
     audit.write(
         engine, actor, "search", {"command": "tip-links", **query}, [ref, *(lk.ref for lk in result.links)]
     )
-    document["deconfliction"] = touch_records(engine, actor, "tip-links", ref, [ref])
+    document["deconfliction"] = touch_records(engine, actor, "tip-links", ref, [ref], settings=settings)
     return document
 
 
@@ -605,7 +605,7 @@ class TipMatcher:
 
     def __init__(self, conn: Connection, settings: LinkSettings | None = None) -> None:
         self.conn = conn
-        self.settings = settings or LinkSettings()
+        self.settings = settings or LinkSettings.from_env()
         self.index = KeyIndex(conn, self.settings)
 
     def match(self, tips: Sequence[tuple[str, Sequence[Held]]]) -> list[list[Link]]:
@@ -659,7 +659,7 @@ def hub_identifiers(
     engine: Engine, settings: LinkSettings | None = None, kinds: Iterable[str] | None = None, limit: int = 500
 ) -> list[dict[str, Any]]:
     """Every hub identifier in the store: held by `hub_min` or more subjects. One grouped scan."""
-    settings = settings or LinkSettings()
+    settings = settings or LinkSettings.from_env()
     ident, sr = t.identifier, t.source_record
     wanted = sorted(kinds or KIND_WEIGHTS)
     n = func.count(distinct(ident.c.record_id))

@@ -15,12 +15,14 @@ from typing import Any
 from sqlalchemy import Engine
 
 from vigil import audit
-from vigil.analyze.facts import person_facts
+from vigil.analyze.facts import Facts, facts_from, load_fact_rows
 from vigil.analyze.search import _members
 from vigil.config import Actor
 from vigil.ingest.tabular import map_headers, read_rows
 from vigil.normalize.ssn import mask_ssn
-from vigil.resolve.match import BadQuery, PersonMatch, build_query, match_query, reasons
+from vigil.resolve.batch import match_many
+from vigil.resolve.candidates import Query
+from vigil.resolve.match import BadQuery, PersonMatch, build_query, reasons
 from vigil.resolve.model import Model
 from vigil.resolve.run import ensure_resolved, latest_model_safe
 
@@ -92,36 +94,24 @@ def status_of(matches: list[PersonMatch], model: Model) -> tuple[str, list[str]]
     return "ambiguous", ["multiple_candidates"] if rivals else []
 
 
-def answer_row(conn, model: Model, row: QuickhitRow, actor: Actor, show_ssn: bool) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def row_query(row: QuickhitRow) -> Query:
     c = row.cells
+    return build_query(first=c.get("first_name"), middle=c.get("middle_name"), last=c.get("last_name"),
+                       name=c.get("name"), dob=_iso(c.get("dob")), ssn=c.get("ssn"), phone=c.get("phone"),
+                       address=c.get("address"), city=c.get("city"), state=c.get("state"),
+                       zip_code=c.get("zip"), registrant_id=c.get("registrant_id"))
+
+
+def answer(row: QuickhitRow, matches: list[PersonMatch], facts: Facts | None, model: Model, actor: Actor,
+           show_ssn: bool) -> dict[str, Any]:
     out: dict[str, Any] = dict.fromkeys(OUTPUT_COLUMNS, "")
     out["row_id"] = row.row_id
-    try:
-        query = build_query(
-            first=c.get("first_name"),
-            middle=c.get("middle_name"),
-            last=c.get("last_name"),
-            name=c.get("name"),
-            dob=_iso(c.get("dob")),
-            ssn=c.get("ssn"),
-            phone=c.get("phone"),
-            address=c.get("address"),
-            city=c.get("city"),
-            state=c.get("state"),
-            zip_code=c.get("zip"),
-            registrant_id=c.get("registrant_id"),
-        )
-    except BadQuery as exc:
-        out.update(match_status="no_match", confidence=0.0, error=f"line {row.line}: {exc}")
-        return out
-    matches = match_query(conn, model, query)
     status, flags = status_of(matches, model)
     out["match_status"] = status
-    if status == "no_match":
+    if status == "no_match" or facts is None:
         out["confidence"] = round(matches[0].probability, 4) if matches else 0.0
         return out
     best = matches[0]
-    facts = person_facts(conn, _members(best))
     ssn = facts.ssn.value if facts.ssn else None
     registration = facts.registration or {}
     if registration.get("address") and facts.address and registration["address"] != facts.address.value:
@@ -167,37 +157,51 @@ def _iso(value: str | None) -> str | None:
     return iso_date(value)
 
 
-def run_quickhit(
-    engine: Engine,
-    actor: Actor,
-    rows: list[QuickhitRow],
-    *,
-    show_ssn: bool = False,
-    progress: Callable[[int], None] | None = None,
-) -> list[dict[str, Any]]:
+BATCH = 2000  # rows matched together: big enough for set-based lookups, small enough for memory
+
+
+def run_quickhit(engine: Engine, actor: Actor, rows: list[QuickhitRow], *, show_ssn: bool = False,
+                 progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
     if not actor.purpose.strip():
         raise audit.PurposeRequired("a purpose is required for quickhit (--purpose or VIGIL_PURPOSE)")
     if show_ssn and not actor.may_see_ssn:
         raise PermissionError(f"role {actor.role!r} may not unmask SSNs")
     ensure_resolved(engine, actor)
-    results = []
+    results: list[dict[str, Any]] = []
     with engine.connect() as conn:
         model = latest_model_safe(conn)
         if model is None:
             raise LookupError("the store holds no person records to match against")
-        for row in rows:
-            results.append(answer_row(conn, model, row, actor, show_ssn))
+        for start in range(0, len(rows), BATCH):
+            results.extend(_answer_batch(conn, model, rows[start : start + BATCH], actor, show_ssn))
             if progress:
-                progress(1)
-    audit.write(
-        engine,
-        actor,
-        "quickhit",
-        {
-            "rows": len(rows),
-            "show_ssn": show_ssn,
-            "matched": sum(r["match_status"] == "matched" for r in results),
-        },
-        [r["person_id"] for r in results if r["person_id"]],
-    )
+                progress(min(BATCH, len(rows) - start))
+    audit.write(engine, actor, "quickhit", {"rows": len(rows), "show_ssn": show_ssn,
+                                             "matched": sum(r["match_status"] == "matched" for r in results)},
+                [r["person_id"] for r in results if r["person_id"]])
     return results
+
+
+def _answer_batch(conn, model: Model, rows: list[QuickhitRow], actor: Actor,  # type: ignore[no-untyped-def]
+                  show_ssn: bool) -> list[dict[str, Any]]:
+    queries: list[Query | None] = []
+    errors: dict[int, str] = {}
+    for i, row in enumerate(rows):
+        try:
+            queries.append(row_query(row))
+        except BadQuery as exc:
+            queries.append(None)
+            errors[i] = f"line {row.line}: {exc}"
+    good = [q for q in queries if q is not None]
+    matched_iter = iter(match_many(conn, model, good))
+    matches = [next(matched_iter) if q is not None else [] for q in queries]
+    wanted = {i: _members(m[0]) for i, m in enumerate(matches) if m and status_of(m, model)[0] != "no_match"}
+    fact_rows = load_fact_rows(conn, (ref for members in wanted.values() for ref, _ in members))
+    out = []
+    for i, row in enumerate(rows):
+        answer_row = answer(row, matches[i], facts_from(fact_rows, wanted[i]) if i in wanted else None, model,
+                            actor, show_ssn)
+        if i in errors:
+            answer_row.update(match_status="no_match", confidence=0.0, error=errors[i])
+        out.append(answer_row)
+    return out

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -31,20 +31,21 @@ from sqlalchemy import Engine, select
 from vigil import audit
 from vigil.analyze import descriptions as d
 from vigil.analyze.incidents import Incident, load_incidents
-from vigil.analyze.spacetime import day_number, haversine_np, pairs_within
+from vigil.analyze.spacetime import day_number, haversine_np, pair_slabs
 from vigil.config import Actor
 from vigil.normalize.geocode import haversine_miles
 from vigil.normalize.plates import normalize_plate, plate_matches
 from vigil.store import tables as t
 
 DECISIONS = ("same", "not_same")
+_KEEP = 0.02  # pairs below this probability are dropped after scoring (distance ~1 in the linkage)
 _PLATE_WIDTH = 10
 
 
 @dataclass(frozen=True, slots=True)
 class SeriesParams:
     max_miles: float = 25.0  # blocking: pairs farther apart are never compared
-    max_days: float = 120.0
+    max_days: float = 90.0
     link_probability: float = 0.5  # a pair at or above this is a candidate link
     cluster_probability: float = 0.35  # mean pairwise probability inside a series, at least
     # Two incidents alone make a series only on stronger evidence: with no third report to back
@@ -139,18 +140,41 @@ class _Codes:
         self.freq[0] = 1.0
         self.u_agree = float(np.sum(self.freq[1:] ** 2)) if known else 0.0
 
+    def matrix(self, m: float, scale: float = 1.0) -> np.ndarray:
+        """Weight of every (code, code) pair: one table lookup per pair instead of arithmetic."""
+        k = len(self.freq)
+        u = min(self.u_agree, 0.98)
+        mat = np.full((k, k), math.log2((1 - m) / (1 - u)) * scale, np.float32)
+        agree = np.clip(np.log2(m / self.freq), 0.0, _MAX_AGREE) * scale
+        mat[np.arange(k), np.arange(k)] = agree
+        mat[0, :] = 0.0
+        mat[:, 0] = 0.0
+        return mat
 
-def _bits(values: list[frozenset[str]]) -> tuple[np.ndarray, dict[str, int]]:
-    families: dict[str, int] = {}
-    out = np.zeros(len(values), np.int64)
-    for k, fams in enumerate(values):
-        mask = 0
-        for fam in fams:
-            bit = families.setdefault(fam, len(families))
-            if bit < 62:
-                mask |= 1 << bit
-        out[k] = mask
-    return out, families
+
+class _SetCodes:
+    """Set-valued features (hair, colour families) as codes of their distinct family sets."""
+
+    def __init__(self, values: list[frozenset[str]], m: float) -> None:
+        distinct: dict[frozenset[str], int] = {frozenset(): 0}
+        self.codes = np.array([distinct.setdefault(v, len(distinct)) for v in values], np.int32)
+        sets = sorted(distinct, key=distinct.__getitem__)
+        known = self.codes[self.codes > 0]
+        if len(known) >= 2:
+            rng = np.random.default_rng(0)
+            a = known[rng.integers(0, len(known), 20000)]
+            b = known[rng.integers(0, len(known), 20000)]
+            inter = np.array([[bool(x & y) for y in sets] for x in sets])
+            u = float(np.clip(np.mean(inter[a, b]), 0.02, 0.98))
+        else:
+            u = 0.5
+        agree = min(_MAX_AGREE, max(0.0, math.log2(m / u)))
+        disagree = math.log2((1 - m) / (1 - u))
+        k = len(sets)
+        self.mat = np.zeros((k, k), np.float32)
+        for x in range(1, k):
+            for y in range(1, k):
+                self.mat[x, y] = agree if sets[x] & sets[y] else disagree
 
 
 def _plate_array(plates: list[str | None]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -191,20 +215,27 @@ class Features:
         self.h_lo = np.array([_num(i.height_min, i.height_max) for i in incidents], float)
         self.h_hi = np.array([_num(i.height_max, i.height_min) for i in incidents], float)
         self.child_age = np.array([i.child_age if i.child_age is not None else nan for i in incidents])
-        self.sex = _Codes([i.sex for i in incidents])
-        self.race = _Codes([i.race for i in incidents])
-        self.facial = _Codes([i.facial_hair for i in incidents])
-        self.lure = _Codes([i.lure for i in incidents])
-        self.activity = _Codes([i.activity for i in incidents])
-        self.child_sex = _Codes([i.child_sex if i.child_sex in ("M", "F") else None for i in incidents])
-        self.make = _Codes([i.make for i in incidents])
-        self.model = _Codes([d.model(i.model) for i in incidents])
-        self.body = _Codes([i.body for i in incidents])
-        self.build = np.array([b if (b := i.build) is not None else -1 for i in incidents], np.int8)
-        self.hair, _ = _bits([i.hair for i in incidents])
-        self.color, _ = _bits([i.colors for i in incidents])
-        self.hair_u = _set_agreement_rate(self.hair)
-        self.color_u = _set_agreement_rate(self.color)
+        # Categorical features: codes per incident and a weight table per (code, code).
+        self.categorical: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        columns = {
+            "sex": [i.sex for i in incidents],
+            "race": [i.race for i in incidents],
+            "facial_hair": [i.facial_hair for i in incidents],
+            "make": [i.make for i in incidents],
+            "model": [d.model(i.model) for i in incidents],
+            "body": [i.body for i in incidents],
+            "lure": [i.lure for i in incidents],
+            "activity": [i.activity for i in incidents],
+            "child_sex": [i.child_sex if i.child_sex in ("M", "F") else None for i in incidents],
+        }
+        for name, values in columns.items():
+            codes = _Codes(values)
+            self.categorical[name] = (codes.codes, codes.matrix(M[name], SCALE.get(name, 1.0)))
+        for name, sets in (("hair", [i.hair for i in incidents]), ("color", [i.colors for i in incidents])):
+            set_codes = _SetCodes(sets, M[name])
+            self.categorical[name] = (set_codes.codes, set_codes.mat)
+        build = np.array([b if (b := i.build) is not None else 3 for i in incidents], np.int32)
+        self.categorical["build"] = (build, _BUILD)
         self.plate, self.plate_len, self.plate_open, self.plate_star = _plate_array(
             [_plate(i.plate) for i in incidents]
         )
@@ -226,24 +257,13 @@ def _plate(value: str | None) -> str | None:
     return plate if sum(ch.isalnum() for ch in plate) >= 2 else None
 
 
-def _set_agreement_rate(masks: np.ndarray, samples: int = 20000) -> float:
-    """How often two random incidents' families intersect (u for set-valued features)."""
-    known = masks[masks != 0]
-    if len(known) < 2:
-        return 0.5
-    rng = np.random.default_rng(0)
-    a = known[rng.integers(0, len(known), samples)]
-    b = known[rng.integers(0, len(known), samples)]
-    return float(np.clip(np.mean((a & b) != 0), 0.02, 0.98))
-
-
 # ---- pair weights (bits) ------------------------------------------------------------------------------
 # m: how often two reports of the same offender agree on the feature when both give it. Witness
 # descriptions are noisy, so none is near 1; the clip bounds keep one rare value from deciding alone.
 M = {
     "sex": 0.95,
     "race": 0.85,
-    "facial": 0.75,
+    "facial_hair": 0.75,
     "hair": 0.8,
     "lure": 0.7,
     "activity": 0.35,
@@ -254,27 +274,11 @@ M = {
     "color": 0.9,
 }
 _MAX_AGREE = 4.0
-
-
-def _categorical(codes: _Codes, i: np.ndarray, j: np.ndarray, m: float) -> np.ndarray:
-    a, b = codes.codes[i], codes.codes[j]
-    both = (a > 0) & (b > 0)
-    agree = both & (a == b)
-    w = np.zeros(len(i))
-    w[agree] = np.clip(np.log2(m / codes.freq[a[agree]]), 0.0, _MAX_AGREE)
-    u = min(codes.u_agree, 0.98)
-    w[both & ~agree] = math.log2((1 - m) / (1 - u)) if u < 1 else 0.0
-    return w
-
-
-def _sets(masks: np.ndarray, u: float, i: np.ndarray, j: np.ndarray, m: float) -> np.ndarray:
-    a, b = masks[i], masks[j]
-    both = (a != 0) & (b != 0)
-    agree = both & ((a & b) != 0)
-    w = np.zeros(len(i))
-    w[agree] = min(_MAX_AGREE, max(0.0, math.log2(m / u)))
-    w[both & ~agree] = math.log2((1 - m) / (1 - u))
-    return w
+SCALE = {"child_sex": 0.5}  # the victim's sex is a weak preference signal, not a description
+# Build on an ordinal scale thin/medium/heavy (3 = unknown): same +0.8, adjacent 0, opposite -1.2.
+_BUILD = np.array(
+    [[0.8, 0.0, -1.2, 0.0], [0.0, 0.8, 0.0, 0.0], [-1.2, 0.0, 0.8, 0.0], [0.0, 0.0, 0.0, 0.0]], np.float32
+)
 
 
 def _steps(x: np.ndarray, edges: list[float], weights: list[float]) -> np.ndarray:
@@ -353,53 +357,48 @@ def _mark_weight(a: Incident, b: Incident) -> tuple[float, str | None]:
 # Distance and time: series offenders work a neighbourhood over weeks; the steps say how much
 # nearer and sooner is worth, relative to the blocking window.
 _MILES = ([2.0, 5.0, 10.0, 15.0, 20.0], [2.0, 1.5, 1.0, 0.3, -0.5, -1.5])
-_DAYS = ([7.0, 21.0, 45.0, 90.0], [1.5, 1.0, 0.5, 0.0, -1.0])
+_DAYS = ([7.0, 21.0, 45.0, 75.0], [1.5, 1.0, 0.5, 0.0, -0.5])
 # Centres of two witnesses' ranges: years of age, inches of height.
 _AGE = ([3.0, 6.0, 10.0, 15.0], [1.5, 0.8, -0.5, -1.5, -3.0])
 _HEIGHT = ([1.0, 2.0, 3.5, 5.0], [1.5, 0.8, 0.0, -1.0, -2.5])
+
+
+def _feature_weights(
+    f: Features, incidents: list[Incident], i: np.ndarray, j: np.ndarray
+) -> Iterator[tuple[str, np.ndarray]]:
+    """(feature, weight in bits) for the pairs (i[k], j[k]); `_miles`/`_days` carry the raw gaps."""
+    miles = haversine_np(f.lat[i], f.lon[i], f.lat[j], f.lon[j])
+    days = np.abs(f.day[i] - f.day[j])
+    yield "_miles", miles
+    yield "_days", days
+    yield "distance", _steps(miles, *_MILES)
+    yield "time", _steps(days, *_DAYS)
+    hour_gap = np.abs(f.hour[i] - f.hour[j])
+    hour_gap = np.minimum(hour_gap, 24 - hour_gap)
+    yield "time_of_day", _steps(hour_gap, [1.5, 5.0], [0.4, 0.0, -0.3])
+    yield "age", _ranges(f.age_lo, f.age_hi, i, j, _AGE)
+    yield "height", _ranges(f.h_lo, f.h_hi, i, j, _HEIGHT)
+    for name, (codes, table) in f.categorical.items():
+        yield name, table[codes[i], codes[j]]
+    yield "marks", _marks(incidents, i, j, f)
+    yield "plate", _plates(f, i, j)
+    yield "child_age", _steps(np.abs(f.child_age[i] - f.child_age[j]), [2.0], [0.3, 0.0])
 
 
 def pair_weights(
     f: Features, incidents: list[Incident], i: np.ndarray, j: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Each feature's weight (bits) for the pairs (i[k], j[k])."""
-    miles = haversine_np(f.lat[i], f.lon[i], f.lat[j], f.lon[j])
-    days = np.abs(f.day[i] - f.day[j])
-    hour_gap = np.abs(f.hour[i] - f.hour[j])
-    hour_gap = np.minimum(hour_gap, 24 - hour_gap)
-    age_w = _ranges(f.age_lo, f.age_hi, i, j, _AGE)
-    height_w = _ranges(f.h_lo, f.h_hi, i, j, _HEIGHT)
-    build_a, build_b = f.build[i].astype(int), f.build[j].astype(int)
-    build_known = (build_a >= 0) & (build_b >= 0)
-    build_gap = np.abs(build_a - build_b)
-    child_gap = np.abs(f.child_age[i] - f.child_age[j])
-    weights = {
-        "distance": _steps(miles, *_MILES),
-        "time": _steps(days, *_DAYS),
-        "time_of_day": np.where(
-            np.isnan(hour_gap), 0.0, np.where(hour_gap <= 1.5, 0.4, np.where(hour_gap > 5, -0.3, 0.0))
-        ),
-        "sex": _categorical(f.sex, i, j, M["sex"]),
-        "race": _categorical(f.race, i, j, M["race"]),
-        "age": age_w,
-        "height": height_w,
-        "hair": _sets(f.hair, f.hair_u, i, j, M["hair"]),
-        "facial_hair": _categorical(f.facial, i, j, M["facial"]),
-        "build": np.where(build_known, np.choose(np.minimum(build_gap, 2), [0.8, 0.0, -1.2]), 0.0),
-        "marks": _marks(incidents, i, j, f),
-        "plate": _plates(f, i, j),
-        "make": _categorical(f.make, i, j, M["make"]),
-        "model": _categorical(f.model, i, j, M["model"]),
-        "color": _sets(f.color, f.color_u, i, j, M["color"]),
-        "body": _categorical(f.body, i, j, M["body"]),
-        "lure": _categorical(f.lure, i, j, M["lure"]),
-        "activity": _categorical(f.activity, i, j, M["activity"]),
-        "child_sex": _categorical(f.child_sex, i, j, M["child_sex"]) * 0.5,
-        "child_age": np.where(np.isnan(child_gap), 0.0, np.where(child_gap <= 2, 0.3, 0.0)),
-    }
-    weights["_miles"] = miles
-    weights["_days"] = days
-    return weights
+    return dict(_feature_weights(f, incidents, i, j))
+
+
+def pair_bits(f: Features, incidents: list[Incident], i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """The summed weight of evidence per pair, without keeping each feature's array."""
+    total = np.zeros(len(i), np.float32)
+    for name, w in _feature_weights(f, incidents, i, j):
+        if not name.startswith("_"):
+            total += w
+    return total
 
 
 def _reason(feature: str, w: float, a: Incident, b: Incident, miles: float, days: float) -> str | None:
@@ -421,7 +420,8 @@ def _reason(feature: str, w: float, a: Incident, b: Incident, miles: float, days
     if feature == "age":
         return f"offender age {_rng(a.age_min, a.age_max)} / {_rng(b.age_min, b.age_max)} ({sign})"
     if feature == "height":
-        return f"offender height {_rng(a.height_min, a.height_max)} / {_rng(b.height_min, b.height_max)} in ({sign})"
+        heights = f"{_rng(a.height_min, a.height_max)} / {_rng(b.height_min, b.height_max)}"
+        return f"offender height {heights} in ({sign})"
     if feature == "hair":
         return f"hair {_low(a.hair_text)} / {_low(b.hair_text)} ({sign})"
     if feature == "facial_hair":
@@ -571,7 +571,7 @@ def _clusters(
     members_by_label = _group(labels, np.flatnonzero(sizes[labels] >= 2))
     out: list[np.ndarray] = []
     # Only pairs inside one component matter to the linkage; tiny probabilities are distance ~1 anyway.
-    inside = (labels[i] == labels[j]) & (sizes[labels[i]] >= 2) & (p >= 0.02)
+    inside = (labels[i] == labels[j]) & (sizes[labels[i]] >= 2)
     pair_p = {(int(a), int(b)): float(q) for a, b, q in zip(i[inside], j[inside], p[inside], strict=True)}
     for members in members_by_label:
         out.extend(_split(members, pair_p, params, forbidden, params.link_probability))
@@ -691,14 +691,27 @@ def series_of(
     f = Features(incidents)
     seconds["features"] = clock() - t0
     t0 = clock()
-    i, j = pairs_within(f.lat, f.lon, f.day, params.max_miles, params.max_days)
-    seconds["blocking"] = clock() - t0
-    t0 = clock()
-    weights = pair_weights(f, incidents, i, j)
-    bits = sum(w for k, w in weights.items() if not k.startswith("_"))
-    bits = np.asarray(bits, float) if len(i) else np.zeros(0)
+    # Score slab by slab and keep only pairs that could matter: memory follows the links, not the
+    # (possibly tens of millions of) compared pairs.
+    floor = math.log2(_KEEP / (1 - _KEEP)) - params.prior_bits
+    kept_i, kept_j, kept_bits = [], [], []
+    compared = 0
+    scoring = 0.0
+    for ci, cj in pair_slabs(f.lat, f.lon, f.day, params.max_miles, params.max_days):
+        compared += len(ci)
+        s0 = clock()
+        cb = pair_bits(f, incidents, ci, cj)
+        keep = cb >= floor
+        kept_i.append(ci[keep])
+        kept_j.append(cj[keep])
+        kept_bits.append(cb[keep].astype(float))
+        scoring += clock() - s0
+    i = np.concatenate(kept_i) if kept_i else np.empty(0, np.int64)
+    j = np.concatenate(kept_j) if kept_j else np.empty(0, np.int64)
+    bits = np.concatenate(kept_bits) if kept_bits else np.empty(0)
     p = probability(bits, params.prior_bits) if len(i) else np.zeros(0)
-    seconds["scoring"] = clock() - t0
+    seconds["scoring"] = scoring
+    seconds["blocking"] = clock() - t0 - scoring
     t0 = clock()
     index = {inc.ref: k for k, inc in enumerate(incidents)}
     decided: dict[tuple[int, int], str] = {}
@@ -713,13 +726,21 @@ def series_of(
     seconds["clustering"] = clock() - t0
     t0 = clock()
     pair_at = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(i, j, strict=True))}
-    out = [_series(incidents, f, g, i, j, bits, p, pair_at, decided) for g in groups]
+    plans = [_plan(f, g, p, pair_at, decided) for g in groups]
+    # Reasons for every link of every series in one vectorised pass.
+    all_links = np.asarray([k for _, _, links in plans for k in links], np.int64)
+    reasons = explain(incidents, f, i[all_links], j[all_links]) if len(all_links) else []
+    reasons_of = dict(zip(all_links.tolist(), reasons, strict=True))
+    out = [
+        _series(incidents, members, score, links, i, j, bits, p, reasons_of, decided)
+        for members, score, links in plans
+    ]
     if involving:
         wanted = set(involving)
         out = [s for s in out if wanted & set(s.refs)]
     out.sort(key=lambda s: (-s.score, -len(s.refs), s.series_id))
     seconds["reasons"] = clock() - t0
-    return SeriesResult(out, len(incidents), len(i), int(np.sum(p >= params.link_probability)), seconds)
+    return SeriesResult(out, len(incidents), compared, int(np.sum(p >= params.link_probability)), seconds)
 
 
 def _apply_decisions(
@@ -749,19 +770,15 @@ def series_id_for(refs: list[str]) -> str:
     return "SER-" + hashlib.sha1(refs[0].encode()).hexdigest()[:8]
 
 
-def _series(
-    incidents: list[Incident],
+def _plan(
     f: Features,
     group: np.ndarray,
-    i: np.ndarray,
-    j: np.ndarray,
-    bits: np.ndarray,
     p: np.ndarray,
     pair_at: dict[tuple[int, int], int],
     decided: dict[tuple[int, int], str],
-) -> Series:
+) -> tuple[list[int], float, list[int]]:
+    """Members in time order, the series score (mean pairwise probability) and its link pair indexes."""
     members = sorted((int(x) for x in group), key=lambda k: (f.day[k] if not np.isnan(f.day[k]) else 0, k))
-    refs = [incidents[k].ref for k in members]
     total, count = 0.0, 0
     link_idx: list[int] = []
     for x, a in enumerate(members):
@@ -773,13 +790,27 @@ def _series(
                 total += float(p[k])
                 if p[k] >= 0.5 or decided.get(key) == "same":
                     link_idx.append(k)
-    score = total / count if count else 0.0
-    li, lj = i[link_idx], j[link_idx]
-    reasons_per_link = explain(incidents, f, li, lj) if len(link_idx) else []
+    return members, (total / count if count else 0.0), link_idx
+
+
+def _series(
+    incidents: list[Incident],
+    members: list[int],
+    score: float,
+    link_idx: list[int],
+    i: np.ndarray,
+    j: np.ndarray,
+    bits: np.ndarray,
+    p: np.ndarray,
+    reasons_of: dict[int, list[str]],
+    decided: dict[tuple[int, int], str],
+) -> Series:
+    refs = [incidents[k].ref for k in members]
     links = []
-    for k, reasons in zip(link_idx, reasons_per_link, strict=True):
+    for k in link_idx:
         a, b = int(i[k]), int(j[k])
         decision = decided.get((a, b))
+        reasons = reasons_of[k]
         if decision == "same":
             reasons = ["confirmed by an analyst", *reasons]
         links.append(
@@ -839,9 +870,8 @@ def _summarise(chosen: list[Incident], links: list[Link], radius: float | None) 
     hair_fams = Counter(fam for x in chosen for fam in x.hair)
     if hair_fams and hair_fams.most_common(1)[0][1] >= 2:
         fam, k = hair_fams.most_common(1)[0]
-        out.append(
-            f"hair {fam.lower()} (as said: {_said([x.hair_text for x in chosen if fam in x.hair])}) in {k} of {n}"
-        )
+        said = _said([x.hair_text for x in chosen if fam in x.hair])
+        out.append(f"hair {fam.lower()} (as said: {said}) in {k} of {n}")
     ages = [(x.age_min, x.age_max) for x in chosen if x.age_min is not None and x.age_max is not None]
     if len(ages) >= 2:
         lo, hi = max(a for a, _ in ages), min(b for _, b in ages)

@@ -10,6 +10,7 @@ exact, not an approximation to be filtered.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import numpy as np
@@ -69,10 +70,20 @@ def pairs_within(
 
     Points with a NaN coordinate or time take part in no pair.
     """
+    chunks = list(pair_slabs(lat, lon, days, max_miles, max_days))
+    if not chunks:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate([c[0] for c in chunks]), np.concatenate([c[1] for c in chunks])
+
+
+def pair_slabs(
+    lat: np.ndarray, lon: np.ndarray, days: np.ndarray, max_miles: float, max_days: float
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """`pairs_within`, one time slab at a time (i < j in each), so callers can score and discard."""
     ok = ~(np.isnan(lat) | np.isnan(lon) | np.isnan(days))
     idx = np.flatnonzero(ok)
     if len(idx) < 2:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return
     order = idx[np.argsort(days[idx], kind="stable")]
     t = days[order]
     xyz = unit_vectors(lat[order], lon[order])
@@ -80,8 +91,6 @@ def pairs_within(
     width = max(max_days, 1e-6)
     slab = np.floor((t - t[0]) / width).astype(np.int64)
     starts = np.searchsorted(slab, np.arange(slab[-1] + 2), side="left")
-    out_i: list[np.ndarray] = []
-    out_j: list[np.ndarray] = []
     for b in range(int(slab[-1]) + 1):
         lo, mid, hi = starts[b], starts[b + 1], starts[min(b + 2, len(starts) - 1)]
         if mid == lo:
@@ -94,10 +103,5 @@ def pairs_within(
         first = np.minimum(a, c)
         # Each pair is taken in the slab of its earlier point only, so none is counted twice.
         keep = (first < mid) & (np.abs(t[a] - t[c]) <= max_days)
-        a, c = a[keep], c[keep]
-        out_i.append(order[a])
-        out_j.append(order[c])
-    if not out_i:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    i, j = np.concatenate(out_i), np.concatenate(out_j)
-    return np.minimum(i, j), np.maximum(i, j)
+        i, j = order[a[keep]], order[c[keep]]
+        yield np.minimum(i, j), np.maximum(i, j)

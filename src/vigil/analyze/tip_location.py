@@ -221,7 +221,7 @@ def tip_clues(
     link_min: float = 0.5,
 ) -> list[Clue]:
     """Every location clue for one record (normally a tip), strongest first."""
-    settings = settings or LinkSettings()
+    settings = settings or LinkSettings.from_env()
     found = current_records(conn, [ref])
     if ref not in found:
         raise UnknownReference(f"no current record {ref}")

@@ -3,17 +3,17 @@ from the derived tables (never from raw JSON)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, select
 
 from vigil.normalize.names import surname_parts
 from vigil.store import tables as t
+from vigil.store.temp import select_in
 
 Key = tuple[int, int]  # (source_record row id, party index)
-_IN = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +58,6 @@ def name_f(
     return NameF(first, middle, last, suffix, group, first_key, last_key, surname_parts(last) if last else ())
 
 
-def _chunks(ids: list[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), _IN):
-        yield ids[start : start + _IN]
-
-
 def _dob_text(value: date | None, precision: str | None) -> str | None:
     if value is None:
         return None
@@ -97,11 +92,8 @@ def load_features(conn: Connection, record_ids: Iterable[int] | None = None) -> 
 
     def rows(stmt, column):  # type: ignore[no-untyped-def]
         if id_list is None:
-            yield from conn.execute(stmt)
-            return
-        bound = stmt.where(column.in_(bindparam("ids", expanding=True)))
-        for chunk in _chunks(id_list):
-            yield from conn.execute(bound, {"ids": chunk})
+            return conn.execute(stmt)
+        return select_in(conn, stmt, column, id_list, "int")
 
     for r in rows(base, pt.c.record_id):
         out[(r.record_id, r.party)] = PartyFeatures(

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, select
 
 from vigil.normalize.addresses import normalize_address
 from vigil.normalize.dates import parse_date
@@ -21,6 +21,7 @@ from vigil.resolve.compare import gamma
 from vigil.resolve.features import Key, PartyFeatures, load_features, name_f
 from vigil.resolve.model import Model
 from vigil.store import tables as t
+from vigil.store.temp import select_in
 
 QUERY_KEY: Key = (-1, 0)
 
@@ -126,49 +127,54 @@ def score_candidates(
     return out
 
 
-def persons_of(conn: Connection, refs: set[str]) -> dict[tuple[str, int], str]:
+def owners_of(conn: Connection, candidates: list[Candidate]) -> dict[tuple[str, int], str]:
+    """(ref, party) -> person_id for the candidates that belong to a person."""
     pm = t.person_member
-    out: dict[tuple[str, int], str] = {}
-    ordered = sorted(refs)
-    stmt = select(pm.c.ref, pm.c.party, pm.c.person_id).where(pm.c.ref.in_(bindparam("refs", expanding=True)))
-    for start in range(0, len(ordered), 500):
-        for row in conn.execute(stmt, {"refs": ordered[start : start + 500]}):
-            out[(row.ref, row.party)] = row.person_id
-    return out
+    refs = sorted({c.ref for c in candidates})
+    stmt = select(pm.c.ref, pm.c.party, pm.c.person_id)
+    return {(r.ref, r.party): r.person_id for r in select_in(conn, stmt, pm.c.ref, refs, "str")}
 
 
 def member_refs(conn: Connection, person_ids: set[str]) -> dict[str, list[str]]:
     pm = t.person_member
     out: dict[str, list[str]] = defaultdict(list)
-    ordered = sorted(person_ids)
-    stmt = (
-        select(pm.c.person_id, pm.c.ref, pm.c.party)
-        .where(pm.c.person_id.in_(bindparam("ids", expanding=True)))
-        .order_by(pm.c.ref)
-    )
-    for start in range(0, len(ordered), 500):
-        for row in conn.execute(stmt, {"ids": ordered[start : start + 500]}):
-            out[row.person_id].append(row.ref if row.party == 0 else f"{row.ref}#{row.party}")
+    stmt = select(pm.c.person_id, pm.c.ref, pm.c.party)
+    for row in select_in(conn, stmt, pm.c.person_id, sorted(person_ids), "str"):
+        out[row.person_id].append(row.ref if row.party == 0 else f"{row.ref}#{row.party}")
+    for refs in out.values():
+        refs.sort()
     return out
 
 
-def group_by_person(conn: Connection, candidates: list[Candidate]) -> list[PersonMatch]:
-    owners = persons_of(conn, {c.ref for c in candidates})
+def group_candidates(candidates: list[Candidate], owners: dict[tuple[str, int], str]) -> list[PersonMatch]:
+    """Candidates of one query grouped by person (a record in no person stands alone), best first.
+    refs are filled in by `fill_refs`."""
     groups: dict[str, list[Candidate]] = defaultdict(list)
     for c in candidates:
         groups[owners.get((c.ref, c.party)) or f"record:{c.ref}#{c.party}"].append(c)
-    members = member_refs(conn, {k for k in groups if not k.startswith("record:")})
     matches = []
     for key, group in groups.items():
         group.sort(key=lambda c: -c.weight)
+        best = group[0]
         if key.startswith("record:"):
-            best = group[0]
-            matches.append(
-                PersonMatch(None, [best.ref if best.party == 0 else f"{best.ref}#{best.party}"], best, group)
-            )
+            matches.append(PersonMatch(None, [best.ref if best.party == 0 else f"{best.ref}#{best.party}"],
+                                       best, group))
         else:
-            matches.append(PersonMatch(key, members.get(key, []), group[0], group))
+            matches.append(PersonMatch(key, [], best, group))
     matches.sort(key=lambda m: -m.best.weight)
+    return matches
+
+
+def fill_refs(conn: Connection, matches: list[PersonMatch]) -> None:
+    members = member_refs(conn, {m.person_id for m in matches if m.person_id})
+    for m in matches:
+        if m.person_id:
+            m.refs = members.get(m.person_id, [])
+
+
+def group_by_person(conn: Connection, candidates: list[Candidate], keep: int = 50) -> list[PersonMatch]:
+    matches = group_candidates(candidates, owners_of(conn, candidates))[:keep]
+    fill_refs(conn, matches)
     return matches
 
 

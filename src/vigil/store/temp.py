@@ -33,3 +33,19 @@ def temp_table(conn: Connection, columns: Sequence[tuple[str, str]], rows: Itera
         yield table
     finally:
         table.drop(conn)
+
+
+BULK = 1000  # above this many values, join a temporary table instead of binding an IN list
+
+
+def select_in(conn: Connection, stmt, column, values: Sequence[Any], kind: str) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    """Rows of `stmt` where `column` is one of `values`, however many there are."""
+    if not values:
+        return
+    if len(values) <= BULK:
+        yield from conn.execute(stmt.where(column.in_(list(values))))
+        return
+    from sqlalchemy import select
+
+    with temp_table(conn, [("v", kind)], ((v,) for v in values), index=("v",)) as tmp:
+        yield from conn.execute(stmt.where(column.in_(select(tmp.c.v))))
