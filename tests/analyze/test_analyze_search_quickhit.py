@@ -197,3 +197,17 @@ def test_search_json_has_formats_keys(demo_store_url: str) -> None:
     assert result.exit_code == 0, result.stdout
     for row in orjson.loads(result.stdout)["results"]:
         assert {"person_id", "score", "refs", "name", "dob"} <= set(row)
+
+
+def test_search_by_full_and_partial_plate(demo_store_url: str) -> None:
+    engine = open_store(demo_store_url)
+    with engine.connect() as conn:
+        plate, ref = conn.execute(
+            select(t.identifier.c.value, t.source_record.c.ref)
+            .join(t.source_record, t.source_record.c.id == t.identifier.c.record_id)
+            .where(t.identifier.c.kind == "plate", t.identifier.c.party == 0, t.identifier.c.detail.is_(None))
+            .limit(1)
+        ).one()
+    for typed in (plate, plate[:3] + "*", plate[:2] + "?" + plate[3:]):
+        refs = {r for result in search(engine, ANALYST, plate=typed)["results"] for r in result["refs"]}
+        assert ref in refs, typed

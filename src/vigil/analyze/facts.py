@@ -133,8 +133,10 @@ def facts_from(rows: FactRows, members: list[tuple[str, int]]) -> Facts:
     ssns = Counter(i.value for i in identifiers if i.kind == "ssn")
     if ssns:
         value, _ = ssns.most_common(1)[0]
-        source = max((i for i in identifiers if i.kind == "ssn" and i.value == value),
-                     key=lambda i: rank(i.record_id, None))
+        source = max(
+            (i for i in identifiers if i.kind == "ssn" and i.value == value),
+            key=lambda i: rank(i.record_id, None),
+        )
         facts.ssn = Fact(value, records[source.record_id].as_of, records[source.record_id].ref)
         facts.ssn_not_issued = source.detail == "not_issued"
         if len(ssns) > 1:
@@ -142,16 +144,23 @@ def facts_from(rows: FactRows, members: list[tuple[str, int]]) -> Facts:
     phones = [i for i in identifiers if i.kind == "phone"]
     if phones:
         best = max(phones, key=lambda i: rank(i.record_id, i.last_seen or i.first_seen))
-        facts.phone = Fact(best.value, best.last_seen or best.first_seen or records[best.record_id].as_of,
-                           records[best.record_id].ref)
+        facts.phone = Fact(
+            best.value,
+            best.last_seen or best.first_seen or records[best.record_id].as_of,
+            records[best.record_id].ref,
+        )
 
     addresses = collect(rows.addresses)
-    residences = [a for a in addresses if a.context == "record" and a.valid_to is None] or [
-        a for a in addresses if a.context == "record"] or addresses
+    residences = (
+        [a for a in addresses if a.context == "record" and a.valid_to is None]
+        or [a for a in addresses if a.context == "record"]
+        or addresses
+    )
     if residences:
         best = max(residences, key=lambda a: rank(a.record_id, a.valid_from))
-        facts.address = Fact(best.std_line, best.valid_from or records[best.record_id].as_of,
-                             records[best.record_id].ref)
+        facts.address = Fact(
+            best.std_line, best.valid_from or records[best.record_id].as_of, records[best.record_id].ref
+        )
         if best.lat is not None:
             facts.address_lat_lon = (best.lat, best.lon)
     facts.registration = _registration(collect(rows.registrations), records, addresses)
@@ -162,7 +171,9 @@ def _registration(rows: list[Any], records: dict[int, Any], addresses: list[Any]
     if not rows:
         return None
     best = max(rows, key=lambda r: (r.last_verified or date.min, records[r.record_id].as_of or date.min))
-    address = next((a for a in addresses if a.record_id == best.record_id and a.idx == best.address_idx), None)
+    address = next(
+        (a for a in addresses if a.record_id == best.record_id and a.idx == best.address_idx), None
+    )
     return {
         "ref": records[best.record_id].ref,
         "registrant_id": best.registrant_id,

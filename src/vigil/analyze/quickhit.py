@@ -96,14 +96,30 @@ def status_of(matches: list[PersonMatch], model: Model) -> tuple[str, list[str]]
 
 def row_query(row: QuickhitRow) -> Query:
     c = row.cells
-    return build_query(first=c.get("first_name"), middle=c.get("middle_name"), last=c.get("last_name"),
-                       name=c.get("name"), dob=_iso(c.get("dob")), ssn=c.get("ssn"), phone=c.get("phone"),
-                       address=c.get("address"), city=c.get("city"), state=c.get("state"),
-                       zip_code=c.get("zip"), registrant_id=c.get("registrant_id"))
+    return build_query(
+        first=c.get("first_name"),
+        middle=c.get("middle_name"),
+        last=c.get("last_name"),
+        name=c.get("name"),
+        dob=_iso(c.get("dob")),
+        ssn=c.get("ssn"),
+        phone=c.get("phone"),
+        address=c.get("address"),
+        city=c.get("city"),
+        state=c.get("state"),
+        zip_code=c.get("zip"),
+        registrant_id=c.get("registrant_id"),
+    )
 
 
-def answer(row: QuickhitRow, matches: list[PersonMatch], facts: Facts | None, model: Model, actor: Actor,
-           show_ssn: bool) -> dict[str, Any]:
+def answer(
+    row: QuickhitRow,
+    matches: list[PersonMatch],
+    facts: Facts | None,
+    model: Model,
+    actor: Actor,
+    show_ssn: bool,
+) -> dict[str, Any]:
     out: dict[str, Any] = dict.fromkeys(OUTPUT_COLUMNS, "")
     out["row_id"] = row.row_id
     status, flags = status_of(matches, model)
@@ -160,8 +176,14 @@ def _iso(value: str | None) -> str | None:
 BATCH = 2000  # rows matched together: big enough for set-based lookups, small enough for memory
 
 
-def run_quickhit(engine: Engine, actor: Actor, rows: list[QuickhitRow], *, show_ssn: bool = False,
-                 progress: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+def run_quickhit(
+    engine: Engine,
+    actor: Actor,
+    rows: list[QuickhitRow],
+    *,
+    show_ssn: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> list[dict[str, Any]]:
     if not actor.purpose.strip():
         raise audit.PurposeRequired("a purpose is required for quickhit (--purpose or VIGIL_PURPOSE)")
     if show_ssn and not actor.may_see_ssn:
@@ -176,14 +198,27 @@ def run_quickhit(engine: Engine, actor: Actor, rows: list[QuickhitRow], *, show_
             results.extend(_answer_batch(conn, model, rows[start : start + BATCH], actor, show_ssn))
             if progress:
                 progress(min(BATCH, len(rows) - start))
-    audit.write(engine, actor, "quickhit", {"rows": len(rows), "show_ssn": show_ssn,
-                                             "matched": sum(r["match_status"] == "matched" for r in results)},
-                [r["person_id"] for r in results if r["person_id"]])
+    audit.write(
+        engine,
+        actor,
+        "quickhit",
+        {
+            "rows": len(rows),
+            "show_ssn": show_ssn,
+            "matched": sum(r["match_status"] == "matched" for r in results),
+        },
+        [r["person_id"] for r in results if r["person_id"]],
+    )
     return results
 
 
-def _answer_batch(conn, model: Model, rows: list[QuickhitRow], actor: Actor,  # type: ignore[no-untyped-def]
-                  show_ssn: bool) -> list[dict[str, Any]]:
+def _answer_batch(
+    conn,
+    model: Model,
+    rows: list[QuickhitRow],
+    actor: Actor,  # type: ignore[no-untyped-def]
+    show_ssn: bool,
+) -> list[dict[str, Any]]:
     queries: list[Query | None] = []
     errors: dict[int, str] = {}
     for i, row in enumerate(rows):
@@ -199,8 +234,9 @@ def _answer_batch(conn, model: Model, rows: list[QuickhitRow], actor: Actor,  # 
     fact_rows = load_fact_rows(conn, (ref for members in wanted.values() for ref, _ in members))
     out = []
     for i, row in enumerate(rows):
-        answer_row = answer(row, matches[i], facts_from(fact_rows, wanted[i]) if i in wanted else None, model,
-                            actor, show_ssn)
+        answer_row = answer(
+            row, matches[i], facts_from(fact_rows, wanted[i]) if i in wanted else None, model, actor, show_ssn
+        )
         if i in errors:
             answer_row.update(match_status="no_match", confidence=0.0, error=errors[i])
         out.append(answer_row)

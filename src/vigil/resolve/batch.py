@@ -19,8 +19,14 @@ def _keys(queries: list[Query]) -> tuple[list[tuple], list[tuple], list[tuple]]:
     exact, names, dobs = [], [], []
     for qid, q in enumerate(queries):
         f = q.features
-        for kind, values in (("phone", f.phones), ("email", f.emails), ("registrant_id", f.registrant_ids),
-                             ("plate", q.plates), ("screen_name", q.screen_names)):
+        plates = {p for p in f.plates if "?" not in p and "*" not in p}
+        for kind, values in (
+            ("phone", f.phones),
+            ("email", f.emails),
+            ("registrant_id", f.registrant_ids),
+            ("plate", plates),
+            ("screen_name", f.screen_names),
+        ):
             exact.extend((qid, kind, v) for v in values)
         for ssn in f.ssns:
             exact.extend((qid, "ssn", v) for v in ssn_variants(ssn))
@@ -54,8 +60,13 @@ def candidate_keys_many(conn: Connection, queries: list[Query]) -> list[list[Key
     exact, names, dobs = _keys(queries)
     found: list[dict[Key, int]] = [{} for _ in queries]  # key -> priority (lower = stronger)
 
-    def collect(sql: str, columns: list[tuple[str, str]], rows: list[tuple], index: tuple[str, ...],  # type: ignore[type-arg]
-                priority: int) -> None:
+    def collect(
+        sql: str,
+        columns: list[tuple[str, str]],
+        rows: list[tuple],
+        index: tuple[str, ...],  # type: ignore[type-arg]
+        priority: int,
+    ) -> None:
         if not rows:
             return
         with temp_table(conn, columns, rows, index=index) as q:
@@ -65,14 +76,26 @@ def candidate_keys_many(conn: Connection, queries: list[Query]) -> list[list[Key
                     found[qid][key] = priority
 
     collect(_EXACT_SQL, [("qid", "int"), ("kind", "str"), ("value", "str")], exact, ("kind", "value"), 0)
-    collect(_DOB_SQL, [("qid", "int"), ("dob", "str"), ("last_key", "str"), ("first_group", "str"),
-                       ("first_key", "str")], dobs, ("dob",), 1)
-    collect(_NAME_SQL, [("qid", "int"), ("last_key", "str"), ("first_group", "str"), ("first_key", "str")],
-            names, ("last_key",), 2)
+    collect(
+        _DOB_SQL,
+        [("qid", "int"), ("dob", "str"), ("last_key", "str"), ("first_group", "str"), ("first_key", "str")],
+        dobs,
+        ("dob",),
+        1,
+    )
+    collect(
+        _NAME_SQL,
+        [("qid", "int"), ("last_key", "str"), ("first_group", "str"), ("first_key", "str")],
+        names,
+        ("last_key",),
+        2,
+    )
     return [sorted(keys, key=keys.__getitem__)[:MAX_CANDIDATES] for keys in found]
 
 
-def match_many(conn: Connection, model: Model, queries: list[Query], keep: int = 5) -> list[list[PersonMatch]]:
+def match_many(
+    conn: Connection, model: Model, queries: list[Query], keep: int = 5
+) -> list[list[PersonMatch]]:
     """For each query, its best `keep` persons (with member refs), best first."""
     per_query = candidate_keys_many(conn, queries)
     features = load_features(conn, {key[0] for keys in per_query for key in keys})

@@ -38,11 +38,10 @@ def dob_variants(dob: str) -> set[str]:
 
 @dataclass
 class Query:
-    """What a search or a quick-hit row asks, as features plus extra exact keys."""
+    """What a search or a quick-hit row asks: features, plus LIKE patterns for partial plates."""
 
     features: PartyFeatures
-    plates: set[str] = field(default_factory=set)
-    screen_names: set[str] = field(default_factory=set)
+    plate_patterns: set[str] = field(default_factory=set)  # SQL LIKE patterns of partial plates
 
 
 def candidate_keys(conn: Connection, query: Query, limit: int = 500) -> set[Key]:
@@ -53,8 +52,8 @@ def candidate_keys(conn: Connection, query: Query, limit: int = 500) -> set[Key]
         ("phone", f.phones),
         ("email", f.emails),
         ("registrant_id", f.registrant_ids),
-        ("plate", query.plates),
-        ("screen_name", query.screen_names),
+        ("plate", {p for p in f.plates if "?" not in p and "*" not in p}),
+        ("screen_name", f.screen_names),
     ]
     ssns = set().union(*(ssn_variants(s) for s in f.ssns)) if f.ssns else set()
     exact.append(("ssn", ssns))
@@ -65,6 +64,12 @@ def candidate_keys(conn: Connection, query: Query, limit: int = 500) -> set[Key]
                 .where(ident.c.kind == kind, ident.c.value.in_(sorted(values)), ident.c.party.is_not(None))
                 .limit(MAX_PER_KEY)
             )
+    for pattern in query.plate_patterns:
+        selects.append(
+            select(ident.c.record_id, ident.c.party)
+            .where(ident.c.kind == "plate", ident.c.value.like(pattern), ident.c.party.is_not(None))
+            .limit(MAX_PER_KEY)
+        )
     name_conditions = []
     for n in f.names:
         if n.last_key and n.first_group:

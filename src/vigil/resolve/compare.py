@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from vigil.normalize.names import nickname_variants
+from vigil.normalize.plates import plate_matches
 from vigil.resolve.features import NameF, PartyFeatures
 
 
@@ -134,6 +135,18 @@ def compare_email(a: PartyFeatures, b: PartyFeatures) -> int | None:
     return _shared(a.emails, b.emails)
 
 
+def compare_screen_name(a: PartyFeatures, b: PartyFeatures) -> int | None:
+    return _shared(a.screen_names, b.screen_names)
+
+
+def compare_plate(a: PartyFeatures, b: PartyFeatures) -> int | None:
+    if not a.plates or not b.plates:
+        return None
+    if a.plates & b.plates or any(plate_matches(x, y) for x in a.plates for y in b.plates):
+        return 0
+    return 1
+
+
 def compare_address(a: PartyFeatures, b: PartyFeatures) -> int | None:
     if not (a.zips or a.cities) or not (b.zips or b.cities):
         return None
@@ -202,6 +215,8 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("phone", ("shared", "different"), compare_phone),
     Comparison("email", ("shared", "different"), compare_email),
     Comparison("address", ("same_line", "same_zip", "same_city", "different"), compare_address),
+    Comparison("screen_name", ("shared", "different"), compare_screen_name),
+    Comparison("plate", ("shared", "different"), compare_plate),
     Comparison("sex", ("same", "different"), compare_sex),
     Comparison("generation", ("same", "conflict"), compare_generation),
     Comparison("registrant_id", ("same", "never"), compare_registrant),

@@ -43,6 +43,8 @@ class PartyFeatures:
     phones: set[str] = field(default_factory=set)
     emails: set[str] = field(default_factory=set)
     registrant_ids: set[str] = field(default_factory=set)
+    plates: set[str] = field(default_factory=set)  # a query's may hold wildcards ("7K?2")
+    screen_names: set[str] = field(default_factory=set)
     zips: set[str] = field(default_factory=set)
     lines: set[str] = field(default_factory=set)
     cities: set[tuple[str, str]] = field(default_factory=set)
@@ -127,7 +129,7 @@ def load_features(conn: Connection, record_ids: Iterable[int] | None = None) -> 
                 name_f(r.first, r.middle, r.last, r.suffix, r.first_group, r.first_key, r.last_key)
             )
     ident = t.identifier
-    wanted = ("ssn", "phone", "email", "registrant_id")
+    wanted = ("ssn", "phone", "email", "registrant_id", "plate", "screen_name")
     for r in rows(
         select(ident.c.record_id, ident.c.party, ident.c.kind, ident.c.value).where(ident.c.kind.in_(wanted)),
         ident.c.record_id,
@@ -142,6 +144,10 @@ def load_features(conn: Connection, record_ids: Iterable[int] | None = None) -> 
             features.phones.add(r.value)
         elif r.kind == "email":
             features.emails.add(r.value)
+        elif r.kind == "plate":
+            features.plates.add(r.value)
+        elif r.kind == "screen_name":
+            features.screen_names.add(r.value)
         else:
             features.registrant_ids.add(r.value)
     ad = t.address

@@ -70,8 +70,8 @@ def build_query(
         ("ssn", ssn, lambda v: f.ssns.add(normalize_ssn(v).digits)),
         ("phone", phone, lambda v: f.phones.add(normalize_phone(v))),
         ("email", email, lambda v: f.emails.add(normalize_email(v))),
-        ("screen_name", screen_name, lambda v: q.screen_names.add(parse_screen_name(v))),
-        ("plate", plate, lambda v: q.plates.add(normalize_plate(v).value)),
+        ("screen_name", screen_name, lambda v: f.screen_names.add(parse_screen_name(v))),
+        ("plate", plate, lambda v: _add_plate(q, v)),
         ("registrant_id", registrant_id, lambda v: f.registrant_ids.add(v.strip().upper())),
     ):
         if value and value.strip():
@@ -92,6 +92,13 @@ def build_query(
     if sex and sex.strip()[:1].upper() in ("M", "F"):
         f.sex = sex.strip()[:1].upper()
     return q
+
+
+def _add_plate(query: Query, value: str) -> None:
+    plate = normalize_plate(value)
+    query.features.plates.add(plate.value)
+    if plate.partial:
+        query.plate_patterns.add(plate.like)
 
 
 @dataclass
@@ -157,8 +164,9 @@ def group_candidates(candidates: list[Candidate], owners: dict[tuple[str, int], 
         group.sort(key=lambda c: -c.weight)
         best = group[0]
         if key.startswith("record:"):
-            matches.append(PersonMatch(None, [best.ref if best.party == 0 else f"{best.ref}#{best.party}"],
-                                       best, group))
+            matches.append(
+                PersonMatch(None, [best.ref if best.party == 0 else f"{best.ref}#{best.party}"], best, group)
+            )
         else:
             matches.append(PersonMatch(key, [], best, group))
     matches.sort(key=lambda m: -m.best.weight)
