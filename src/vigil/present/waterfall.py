@@ -55,7 +55,8 @@ def explain_html(document: dict[str, Any], threshold_weight: float | None, path:
     body = (
         f"<h1>{html.escape(document['left'])} vs {html.escape(document['right'])}</h1>"
         f"<p>Match weight <b>{document['match_weight']}</b> bits, "
-        f"probability <b>{document['probability']}</b> (threshold {document['threshold']}): the model says <b>{document['model_says']}</b>; "
+        f"probability <b>{document['probability']}</b> (threshold {document['threshold']}): "
+        f"the model says <b>{document['model_says']}</b>; "
         f"same person in the store: <b>{document['same_person']}</b>.</p>"
         f"{waterfall_svg(document['evidence'], threshold_weight)}"
         f"<table border=1 cellpadding=4><tr><th>field</th><th>level</th><th>bits</th></tr>{rows}</table>"
