@@ -11,7 +11,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed
+# The web UI's front-end assets come from the npm registry at setup time (never committed, never a CDN
+# at run time); without npm the UI still works, unstyled.
+WEB_VENDOR := src/vigil/web/static/vendor
+$(WEB_VENDOR)/node_modules/.package-lock.json: $(WEB_VENDOR)/package.json
+	@if command -v npm >/dev/null 2>&1; then npm install --prefix $(WEB_VENDOR) --no-audit --no-fund; \
+	else echo "npm not found: the web UI will be unstyled"; fi
+
+setup: $(VENV)/.installed $(WEB_VENDOR)/node_modules/.package-lock.json
 
 demo: setup
 	$(VENV)/bin/vigil demo

@@ -48,6 +48,7 @@ UNKNOWN_PLATFORM_FACTOR = 0.7
 # Record types that never link: an agency's contact phone says nothing about a suspect.
 UNLINKED_TYPES = frozenset({"agency"})
 _CHUNK = 500
+_DRIVER_CHUNK = 5000  # under SQLite's 32,766 bound parameters; PostgreSQL gets one array
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,9 @@ def chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
         yield items[i : i + size]
 
 
+_PLATFORMS = sorted(known_platforms())
+
+
 def lookup_keys(key: Key) -> list[tuple[Key, float]]:
     """The index keys to look up for one held identifier, with the factor a match through each carries.
 
@@ -150,7 +154,7 @@ def lookup_keys(key: Key) -> list[tuple[Key, float]]:
     platform, handle = value.split("/", 1)
     if platform == UNKNOWN_PLATFORM:
         return [(key, 1.0)] + [
-            (("screen_name", f"{p}/{handle}"), UNKNOWN_PLATFORM_FACTOR) for p in sorted(known_platforms())
+            (("screen_name", f"{p}/{handle}"), UNKNOWN_PLATFORM_FACTOR) for p in _PLATFORMS
         ]
     return [(key, 1.0), (("screen_name", f"{UNKNOWN_PLATFORM}/{handle}"), UNKNOWN_PLATFORM_FACTOR)]
 
@@ -195,48 +199,52 @@ def identifiers_of(
     return out
 
 
+def _value_in(conn: Connection, values: Sequence[str]) -> tuple[str, tuple[Any, ...]]:
+    """`identifier.value` matching any of `values`, as driver SQL: the two hot lookups skip SQLAlchemy's
+    statement compilation, which cost more than the index lookups themselves (bench/links.py)."""
+    if conn.dialect.name == "postgresql":
+        return "i.value = ANY(%s)", (list(values),)
+    return f"i.value IN ({','.join('?' * len(values))})", tuple(values)
+
+
+def _by_value(keys: Iterable[Key]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for kind, value in keys:
+        out.setdefault(value, set()).add(kind)
+    return out
+
+
 def record_counts(conn: Connection, keys: Iterable[Key]) -> dict[Key, int]:
     """How many current records hold each identifier (absent: none)."""
-    ident = t.identifier
-    wanted = set(keys)
-    kinds = sorted({k for k, _ in wanted})
+    wanted = _by_value(keys)
     out: dict[Key, int] = {}
-    for chunk in chunks(sorted({v for _, v in wanted})):
-        rows = conn.execute(
-            select(ident.c.kind, ident.c.value, func.count(distinct(ident.c.record_id)))
-            .where(ident.c.value.in_(chunk), ident.c.kind.in_(kinds))
-            .group_by(ident.c.kind, ident.c.value)
+    for chunk in chunks(sorted(wanted), _DRIVER_CHUNK):
+        where, params = _value_in(conn, chunk)
+        rows = conn.exec_driver_sql(
+            f"SELECT i.kind, i.value, COUNT(DISTINCT i.record_id) FROM identifier i WHERE {where}"
+            " GROUP BY i.kind, i.value",
+            params,
         )
         for kind, value, n in rows:
-            if (kind, value) in wanted:
+            if kind in wanted[value]:
                 out[(kind, value)] = n
     return out
 
 
 def holders_of(conn: Connection, keys: Iterable[Key]) -> dict[Key, list[Holder]]:
     """The current records holding each identifier."""
-    ident, sr = t.identifier, t.source_record
-    wanted = set(keys)
-    kinds = sorted({k for k, _ in wanted})
+    wanted = _by_value(keys)
     out: dict[Key, list[Holder]] = {}
     seen: set[tuple[str, str, int]] = set()
-    for chunk in chunks(sorted({v for _, v in wanted})):
-        rows = conn.execute(
-            select(
-                ident.c.kind,
-                ident.c.value,
-                ident.c.record_id,
-                sr.c.ref,
-                sr.c.type,
-                ident.c.party,
-                ident.c.detail,
-            )
-            .join(sr, sr.c.id == ident.c.record_id)
-            .where(ident.c.value.in_(chunk), ident.c.kind.in_(kinds))
-            .order_by(ident.c.id)
+    for chunk in chunks(sorted(wanted), _DRIVER_CHUNK):
+        where, params = _value_in(conn, chunk)
+        rows = conn.exec_driver_sql(
+            "SELECT i.kind, i.value, i.record_id, s.ref, s.type, i.party, i.detail"
+            f" FROM identifier i JOIN source_record s ON s.id = i.record_id WHERE {where} ORDER BY i.id",
+            params,
         )
         for kind, value, rid, ref, rtype, party, detail in rows:
-            if (kind, value) not in wanted or (kind, value, rid) in seen:
+            if kind not in wanted[value] or (kind, value, rid) in seen:
                 continue
             seen.add((kind, value, rid))
             out.setdefault((kind, value), []).append(Holder(rid, ref, rtype, party, detail))
@@ -270,12 +278,14 @@ class KeyIndex:
     """Identifier lookups with hub detection, cached for the life of one query or one stream.
 
     `info(keys)` answers how many records and subjects hold each key, whether it is a hub, and
-    (for non-hubs) which records hold it.
+    (for non-hubs) which records hold it. With `cache_all=False` (a stream, whose own tips keep
+    joining the index) only hubs are remembered: everything else is looked up fresh each time.
     """
 
-    def __init__(self, conn: Connection, settings: LinkSettings) -> None:
+    def __init__(self, conn: Connection, settings: LinkSettings, cache_all: bool = True) -> None:
         self.conn = conn
         self.settings = settings
+        self.cache_all = cache_all
         self._cache: dict[Key, KeyInfo] = {}
         self._has_persons: bool | None = None
 
@@ -286,39 +296,41 @@ class KeyIndex:
         return self._has_persons
 
     def info(self, keys: Iterable[Key]) -> dict[Key, KeyInfo]:
+        """KeyInfo of each key some current record holds (keys nobody holds are left out)."""
         wanted = set(keys)
-        missing = [k for k in wanted if k not in self._cache]
+        cache = self._cache
+        out = {k: cache[k] for k in wanted if k in cache}
+        missing = [k for k in wanted if k not in cache]
         if missing:
-            self._load(missing)
-        return {k: self._cache[k] for k in wanted if self._cache[k].records}
+            for key, info in self._load(missing).items():
+                if self.cache_all or info.hub:
+                    cache[key] = info
+                out[key] = info
+        return {k: v for k, v in out.items() if v.records}
 
-    def forget(self, keys: Iterable[Key]) -> None:
-        """Drop cached keys that new records may now hold (a stream adds its tips to the index)."""
-        for key in keys:
-            info = self._cache.get(key)
-            if info is not None and not info.hub:
-                del self._cache[key]
-
-    def _load(self, keys: list[Key]) -> None:
+    def _load(self, keys: list[Key]) -> dict[Key, KeyInfo]:
         s = self.settings
+        cap = s.hard_cap
         counts = record_counts(self.conn, keys)
-        fetch = [k for k in keys if 0 < counts.get(k, 0) <= s.hard_cap]
+        fetch = [k for k, n in counts.items() if n <= cap]
         holders = holders_of(self.conn, fetch) if fetch else {}
         persons: dict[tuple[str, int], str] = {}
         crowded = [k for k in fetch if counts[k] > s.soft]
         if crowded and self.has_persons():
             persons = persons_of(self.conn, {h.ref for k in crowded for h in holders.get(k, ())})
+        out: dict[Key, KeyInfo] = {}
         for key in keys:
             n = counts.get(key, 0)
-            if n > s.hard_cap:
-                self._cache[key] = KeyInfo(key, n, n, True)
+            if n > cap:
+                out[key] = KeyInfo(key, n, n, True)
                 continue
             held = holders.get(key, [])
             subjects = n
             if n > s.soft and persons:
                 subjects = len({persons.get((h.ref, h.party or 0), h.ref) for h in held})
             hub = subjects >= s.hub_min
-            self._cache[key] = KeyInfo(key, n, subjects, hub, [] if hub else held)
+            out[key] = KeyInfo(key, n, subjects, hub, [] if hub else held)
+        return out
 
 
 # --- links ---------------------------------------------------------------------------------------
@@ -401,13 +413,13 @@ def record_edges(
 ) -> tuple[dict[int, _Edges], dict[Key, KeyInfo]]:
     """For each record, the records sharing a (non-hub) identifier with it, with edge weights."""
     settings = index.settings
-    wanted = {lk for items in held.values() for h in items for lk, _ in lookup_keys(h.key)}
-    infos = index.info(wanted)
+    lookups = {h.key: lookup_keys(h.key) for items in held.values() for h in items}
+    infos = index.info({lk for alternatives in lookups.values() for lk, _ in alternatives})
     out: dict[int, _Edges] = {}
     for rid, items in held.items():
         edges = out.setdefault(rid, _Edges())
         for h in items:
-            for lk, factor in lookup_keys(h.key):
+            for lk, factor in lookups[h.key]:
                 info = infos.get(lk)
                 if info is None or info.hub:
                     continue
@@ -606,7 +618,7 @@ class TipMatcher:
     def __init__(self, conn: Connection, settings: LinkSettings | None = None) -> None:
         self.conn = conn
         self.settings = settings or LinkSettings.from_env()
-        self.index = KeyIndex(conn, self.settings)
+        self.index = KeyIndex(conn, self.settings, cache_all=False)
 
     def match(self, tips: Sequence[tuple[str, Sequence[Held]]]) -> list[list[Link]]:
         """For each (tip ref, its identifiers): the records it shares identifiers with, best first.
@@ -614,9 +626,7 @@ class TipMatcher:
         A tip that is itself in the store is not linked to itself. Keys are looked up fresh for each
         batch, except hubs.
         """
-        held = {i: list(items) for i, (_, items) in enumerate(tips)}
-        self.index.forget(lk for items in held.values() for h in items for lk, _ in lookup_keys(h.key))
-        edges, _ = record_edges(self.index, {-(i + 1): items for i, items in held.items()})
+        edges, _ = record_edges(self.index, {-(i + 1): list(items) for i, (_, items) in enumerate(tips)})
         out: list[list[Link]] = []
         for i, (ref, _) in enumerate(tips):
             links = [

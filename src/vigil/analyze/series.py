@@ -202,7 +202,9 @@ def _open_ended(plate: str) -> bool:
 class Features:
     """Column arrays over a list of incidents, built once per run."""
 
-    def __init__(self, incidents: list[Incident]) -> None:
+    def __init__(self, incidents: list[Incident], reference: list[Incident] | None = None) -> None:
+        """`reference`: a wider set (e.g. all incidents) to learn how common each value is from, so a
+        narrow window (one state, two weeks) does not make ordinary values look rare."""
         n = len(incidents)
         self.n = n
         nan = float("nan")
@@ -215,7 +217,11 @@ class Features:
         self.h_lo = np.array([_num(i.height_min, i.height_max) for i in incidents], float)
         self.h_hi = np.array([_num(i.height_max, i.height_min) for i in incidents], float)
         self.child_age = np.array([i.child_age if i.child_age is not None else nan for i in incidents])
-        # Categorical features: codes per incident and a weight table per (code, code).
+        # Categorical features: codes per incident and a weight table per (code, code). Codes and
+        # frequencies come from the incidents plus the reference; the run keeps its first n codes.
+        if reference:
+            mine = {i.ref for i in incidents}
+            incidents = incidents + [r for r in reference if r.ref not in mine]
         self.categorical: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         columns = {
             "sex": [i.sex for i in incidents],
@@ -230,10 +236,11 @@ class Features:
         }
         for name, values in columns.items():
             codes = _Codes(values)
-            self.categorical[name] = (codes.codes, codes.matrix(M[name], SCALE.get(name, 1.0)))
+            self.categorical[name] = (codes.codes[:n], codes.matrix(M[name], SCALE.get(name, 1.0)))
         for name, sets in (("hair", [i.hair for i in incidents]), ("color", [i.colors for i in incidents])):
             set_codes = _SetCodes(sets, M[name])
-            self.categorical[name] = (set_codes.codes, set_codes.mat)
+            self.categorical[name] = (set_codes.codes[:n], set_codes.mat)
+        incidents = incidents[:n]
         build = np.array([b if (b := i.build) is not None else 3 for i in incidents], np.int32)
         self.categorical["build"] = (build, _BUILD)
         self.plate, self.plate_len, self.plate_open, self.plate_star = _plate_array(
@@ -670,7 +677,10 @@ def find_series(
             "region": region,
         },
     )
-    return series_of(load_incidents(engine, start, end, region), current_decisions(engine), params, involving)
+    incidents = load_incidents(engine, start, end, region)
+    # Value frequencies from every incident when the run is narrowed (see Features).
+    reference = load_incidents(engine) if (start or end or region) else None
+    return series_of(incidents, current_decisions(engine), params, involving, reference=reference)
 
 
 def series_of(
@@ -679,6 +689,7 @@ def series_of(
     params: SeriesParams | None = None,
     involving: list[str] | None = None,
     clock: Callable[[], float] | None = None,
+    reference: list[Incident] | None = None,
 ) -> SeriesResult:
     """Series among the given incidents (no store access: the bench and tests call this directly)."""
     import time
@@ -688,7 +699,7 @@ def series_of(
     decisions = decisions or {}
     seconds: dict[str, float] = {}
     t0 = clock()
-    f = Features(incidents)
+    f = Features(incidents, reference)
     seconds["features"] = clock() - t0
     t0 = clock()
     # Score slab by slab and keep only pairs that could matter: memory follows the links, not the

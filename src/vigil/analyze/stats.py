@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from vigil.resolve.run import unresolved_record_ids
 from vigil.store import tables as t
 from vigil.store.db import current_revision
 
@@ -34,6 +35,8 @@ def store_stats(engine: Engine) -> dict[str, Any]:
             ).all()
         )
         loads = conn.execute(select(func.count()).select_from(t.load)).scalar_one()
+        persons = conn.execute(select(func.count()).select_from(t.person)).scalar_one()
+        unresolved = len(unresolved_record_ids(conn))
         audit_entries = conn.execute(select(func.count()).select_from(t.audit_log)).scalar_one()
     return {
         "schema_revision": current_revision(engine),
@@ -46,6 +49,8 @@ def store_stats(engine: Engine) -> dict[str, Any]:
         "addresses_by_geo_precision": {
             str(k): v for k, v in sorted(geocoded.items(), key=lambda kv: str(kv[0]))
         },
+        "persons": persons,
+        "records_not_yet_resolved": unresolved,  # the next search or `vigil resolve` places them
         "loads": loads,
         "audit_entries": audit_entries,
     }

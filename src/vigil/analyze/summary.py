@@ -50,7 +50,10 @@ def incident_summary(
         raise ValueError("--to is before --from")
     new = load_incidents(engine, start, end, region)
     history = load_incidents(engine, start - timedelta(days=lookback_days), end, region)
-    result = series_of(history, current_decisions(engine), params, involving=[x.ref for x in new])
+    everything = load_incidents(engine)  # value frequencies (how rare a "navy van" is) from all incidents
+    result = series_of(
+        history, current_decisions(engine), params, involving=[x.ref for x in new], reference=everything
+    )
     series_of_ref = {ref: s.series_id for s in result.series for ref in s.refs}
     recent = load_incidents(engine, end - timedelta(days=7 * trend_weeks - 1), end, region)
     document = {

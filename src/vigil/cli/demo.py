@@ -13,6 +13,7 @@ from rich.table import Table
 from vigil.cli.common import Db, Format, Purpose, User, actor, console, fail
 from vigil.config import data_dir
 from vigil.ingest import ingest_file
+from vigil.resolve.run import ensure_resolved
 from vigil.store.db import open_store
 
 if TYPE_CHECKING:
@@ -82,10 +83,19 @@ def demo(
             )
             bar.advance(task)
     con.print(table)
-    _next_steps(scenario, db)
+    with Progress(TextColumn("resolving records into persons"), BarColumn(), console=con,
+                  transient=True) as bar:
+        bar.add_task("resolve", total=None)
+        stats = ensure_resolved(engine, who)
+    if stats:
+        con.print(f"Resolved {stats.parties:,} people in records into {stats.persons:,} persons.")
+    from vigil.web.accounts import ensure_demo_user
+
+    username, password = ensure_demo_user(engine)
+    _next_steps(scenario, db, username, password)
 
 
-def _next_steps(scenario: Scenario, db: str | None) -> None:
+def _next_steps(scenario: Scenario, db: str | None, username: str, password: str) -> None:
     truth = orjson.loads(scenario.ground_truth.read_bytes())
     absconder = (truth.get("absconders") or [{}])[0].get("registry_ref", "registry:TX/TX-000001")
     chain = (truth.get("tip_chains") or [{}])[0].get("via", ["phone:+15125550100"])[0]
@@ -99,10 +109,24 @@ def _next_steps(scenario: Scenario, db: str | None) -> None:
         f"  vigil lookup {kind} '{value}' --purpose 'demo'{db_flag}\n"
         f"  vigil lookup {kind} '{value}' --purpose 'demo' --format json{db_flag}\n"
         f"  vigil audit list{db_flag}\n"
+        f"  vigil search --name '{_a_name(scenario)}' --purpose 'demo'{db_flag}\n"
+        f"  vigil quickhit {scenario.out_dir / 'quickhit_request.csv'} -o quickhit_result.xlsx --purpose 'demo'"
+        f"{db_flag}\n"
         f"  vigil ingest {scenario.files[0]}{db_flag}   # again: idempotent, nothing changes\n"
+        f"  vigil serve{db_flag}   # then open http://127.0.0.1:8000/ and log in as "
+        f"{username} / {password}\n"
         f"Ground truth for this scenario: {scenario.ground_truth}",
         highlight=False,
+        soft_wrap=True,
     )
+
+
+def _a_name(scenario: Scenario) -> str:
+    import csv
+
+    with (scenario.out_dir / "quickhit_request.csv").open() as fh:
+        row = next(csv.DictReader(fh), None)
+    return f"{row['first_name']} {row['last_name']}" if row else "John Smith"
 
 
 @app.command("generate")

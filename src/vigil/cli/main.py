@@ -26,8 +26,12 @@ from vigil.analyze.records import (
     record_history,
 )
 from vigil.analyze.stats import store_stats
+from vigil.cli import cases as cases_cli
 from vigil.cli import demo as demo_cli
+from vigil.cli import links as links_cli
 from vigil.cli import persons as persons_cli
+from vigil.cli import serve as serve_cli
+from vigil.cli import users as users_cli
 from vigil.cli.common import Db, Fmt, Format, Purpose, User, actor, console, fail, print_json
 from vigil.ingest import LoadSummary, StrictLoadFailed, TabularError, ingest_file, is_tabular
 from vigil.ingest.rebuild import count_current, rebuild_derived
@@ -45,6 +49,10 @@ app.add_typer(audit_app, name="audit")
 db_app = typer.Typer(help="Schema migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 persons_cli.register(app)
+cases_cli.register(app)
+links_cli.register(app)
+app.command("serve")(serve_cli.serve)
+app.add_typer(users_cli.app, name="users")
 
 
 def summary_document(summary: LoadSummary) -> dict[str, object]:
@@ -181,7 +189,8 @@ def stats(db: Db = None, user: User = None, purpose: Purpose = None, fmt: Fmt = 
         return
     con = console(fmt)
     table = Table(
-        title=f"Vigil store: {document['records']:,} current records, {document['versions']:,} versions"
+        title=f"Vigil store: {document['records']:,} current records, {document['versions']:,} versions, "
+        f"{document['persons']:,} persons ({document['records_not_yet_resolved']:,} records not yet resolved)"
     )
     table.add_column("record type")
     table.add_column("count", justify="right")

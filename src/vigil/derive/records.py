@@ -9,6 +9,7 @@ from vigil.derive.people import PartyWriter, _lo, sex_code
 from vigil.derive.rows import Derived
 from vigil.model import records as m
 from vigil.normalize.dates import parse_date, parse_timestamp
+from vigil.normalize.text_identifiers import extract_identifiers, platform_key
 
 
 def derive(record: m.RecordBase) -> Derived:
@@ -55,6 +56,21 @@ def _event(
             "agency": agency,
         },
     )
+
+
+def _narrative_identifiers(out: Derived, text: str | None, default_platform: str | None = None) -> None:
+    """Phones, e-mails, handles, URLs and IPs written in free text join the identifier index (issue 5).
+
+    They belong to the record (party None), not to a person in it: prose does not say reliably whose
+    number it is. detail "narrative" tells them apart; ones the structured fields already hold are skipped.
+    """
+    if not text:
+        return
+    held = {(row["kind"], row["value"]) for row in out.rows.get("identifier", ())}
+    writer = PartyWriter(out, None, "")
+    for found in extract_identifiers(text, default_platform=default_platform):
+        if (found.kind, found.value) not in held:
+            writer.identifier(found.kind, found.value, "narrative")
 
 
 def _int(value: float | None) -> int | None:
@@ -108,6 +124,7 @@ def _missing_case(record: m.MissingCaseRecord, out: Derived) -> None:
     case.screen_names(record.screen_names)
     for photo in record.photo_hashes:
         case.identifier("photo_hash", f"{photo.algo.lower()}:{photo.value.lower()}")
+    _narrative_identifiers(out, record.narrative)
     address_idx = case.address(record.missing_from, "missing_from")
     agency = record.agency
     _event(out, "missing", record.missing_since, address_idx, agency=_agency_label(agency))
@@ -140,6 +157,8 @@ def _tip(record: m.TipRecord, out: Derived) -> None:
             tip.identifier("ip", value.strip().lower())
     for file_hash in record.file_hashes:
         tip.identifier("file_hash", f"{file_hash.algo.lower()}:{file_hash.value.lower()}")
+    esp = record.reporter.esp_name if record.reporter and record.reporter.kind == "esp" else None
+    _narrative_identifiers(out, record.narrative, platform_key(esp))
     _event(out, "tip", record.incident_at or record.received_at)
     out.add(
         "tip",
@@ -221,6 +240,7 @@ def _lead(record: m.LeadRecord, out: Derived) -> None:
         writer.vehicles(mentioned.vehicles)
         for number in mentioned.case_numbers:
             writer.identifier("case_number", number.strip().upper())
+    _narrative_identifiers(out, record.text)
     if record.sighting:
         address_idx = writer.address(record.sighting.address, "sighting")
         _event(out, "sighting", record.sighting.at or record.received_at, address_idx)

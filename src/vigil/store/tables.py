@@ -470,9 +470,128 @@ match_decision = Table(
 
 
 # --- link analysis, deconfliction, watchlists and alerts (issue 5) ---
+# A touch is one search, report or link query about a subject made on behalf of an agency; its keys
+# ("person:P1", "ref:SOURCE/ID", "phone:+1...") are what another agency's touch must share to be told.
+
+deconfliction_touch = Table(
+    "deconfliction_touch",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user", String(200), nullable=False),
+    Column("agency", String(200), nullable=False),
+    Column("action", String(40), nullable=False),  # tip-links, path, report, search, deconflict ...
+    Column("subject", String(440), nullable=False),  # as asked: person id, record reference or identifier
+    Column("purpose", String(1000), nullable=False, default=""),
+    Index("ix_deconfliction_touch_agency", "agency"),
+)
+
+deconfliction_key = Table(
+    "deconfliction_key",
+    metadata,
+    Column("touch_id", RowId, ForeignKey("deconfliction_touch.id", ondelete="CASCADE"), primary_key=True),
+    Column("key", String(440), primary_key=True),
+    Index("ix_deconfliction_key_key", "key"),
+)
+
+# A watch raises alerts for records loaded after it was last checked (`checked_through` is the
+# highest source_record.id already looked at), so `vigil alerts` is incremental and never re-alerts.
+watch = Table(
+    "watch",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("user", String(200), nullable=False),
+    Column("agency", String(200), nullable=False, default=""),
+    Column("kind", String(20), nullable=False),  # person, record, case, identifier
+    Column("target", String(440), nullable=False),  # person id, record reference or "kind:value"
+    Column("radius_mi", Float),  # incidents within this distance of a watched person's addresses
+    Column("note", String(2000), nullable=False, default=""),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("checked_through", RowId, nullable=False, default=0),
+    Index("ix_watch_active", "active"),
+)
+
+alert = Table(
+    "alert",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(20), nullable=False),  # watch, deconfliction
+    Column("agency", String(200), nullable=False, default=""),  # who is told
+    Column("user", String(200), nullable=False, default=""),
+    Column("watch_id", RowId, ForeignKey("watch.id", ondelete="CASCADE")),
+    Column("touch_id", RowId, ForeignKey("deconfliction_touch.id", ondelete="CASCADE")),
+    Column("other_touch_id", RowId, ForeignKey("deconfliction_touch.id", ondelete="CASCADE")),
+    Column("subject", String(440), nullable=False),  # the watched target or touched subject
+    Column("ref", String(420)),  # the record that raised it, when one did
+    Column("reason", String(2000), nullable=False),
+    Column("seen_at", DateTime(timezone=True)),
+    Index("ix_alert_agency_seen", "agency", "seen_at"),
+    Index("ix_alert_watch_ref", "watch_id", "ref"),
+)
 
 
 # --- case analysis: series decisions (issue 6) ---
+# Analysts' "same series" / "not same series" decisions on a pair of incidents, by reference (left <
+# right). Append-only history: the newest decision on a pair wins over the model on every rerun.
+
+series_decision = Table(
+    "series_decision",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("left_ref", String(420), nullable=False),
+    Column("right_ref", String(420), nullable=False),
+    Column("decision", String(10), nullable=False),  # same, not_same
+    Column("reason", String(2000), nullable=False),
+    Column("user", String(200), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_series_decision_left", "left_ref"),
+    Index("ix_series_decision_right", "right_ref"),
+)
 
 
 # --- accounts, sessions, requests, case management (issue 7) ---
+# Web accounts (`vigil users add`), server-side sessions and login throttling. Passwords are argon2
+# hashes; session rows hold only a SHA-256 of the cookie token, so a copy of the database cannot be
+# replayed as a login.
+
+app_user = Table(
+    "app_user",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("username", String(100), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(20), nullable=False),  # analyst, case_manager, le_requester, supervisor, admin
+    Column("agency", String(200), nullable=False, default=""),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Column("totp_secret", String(64)),  # base32; null = no second factor
+    Column("totp_last_step", BigInteger),  # last accepted TOTP time step: a code works once
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True)),
+    UniqueConstraint("username"),
+)
+
+web_session = Table(
+    "web_session",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_id", RowId, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("mfa_pending", Boolean, nullable=False, default=False),  # password ok, TOTP code still due
+    Column("ip", String(64), nullable=False, default=""),
+    Column("user_agent", String(300), nullable=False, default=""),
+    Column("purpose", String(1000), nullable=False, default=""),  # last purpose given: prefills forms
+    Index("ix_web_session_user", "user_id"),
+)
+
+login_failure = Table(
+    "login_failure",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("username", String(100), nullable=False),
+    Column("ip", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_login_failure_username_at", "username", "at"),
+)

@@ -1,0 +1,143 @@
+"""Nearby (offenders, incidents, LPR hits, leads around a case) and unidentified-child matching."""
+
+from __future__ import annotations
+
+import orjson
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from vigil.analyze import nearby as N
+from vigil.analyze import unidentified as U
+from vigil.analyze.spacetime import aware
+from vigil.cli.main import app
+from vigil.config import Actor
+from vigil.ingest import ingest_file
+from vigil.normalize.geocode import haversine_miles
+from vigil.store import tables as t
+
+ANALYST = Actor("test-analyst", "case analysis test")
+
+
+def _load(engine, scenario, prefixes: tuple[str, ...]) -> dict:  # type: ignore[no-untyped-def]
+    for path in scenario.files:
+        if path.name.startswith(prefixes):
+            assert ingest_file(engine, path, ANALYST).rejected == 0
+    return orjson.loads(scenario.ground_truth.read_bytes())
+
+
+def test_unidentified_true_case_ranks_in_top_five(engine, demo_scenario) -> None:
+    truth = _load(engine, demo_scenario, ("missing_cases", "unidentified"))["unidentified_matches"]
+    cases = U.load_missing_children(engine)
+    unids = {u.ref: u for u in U.load_unidentified(engine)}
+    hits = sum(1 for u, c in truth.items() if c in [x.ref for x in U.rank_cases(unids[u], cases, 5)])
+    assert hits / len(truth) >= 0.9, (hits, len(truth))
+    # Through the audited entry points, both directions, by reference or case number.
+    unid, case = next(iter(truth.items()))
+    doc = U.match_unidentified(engine, ANALYST, unid.split("/", 1)[1], top=5)
+    assert doc["unidentified"] == unid
+    assert {"ref", "score", "reasons"} <= doc["candidates"][0].keys()
+    back = U.match_case(engine, ANALYST, case, top=5)
+    assert unid in [c["ref"] for c in back["candidates"]]
+
+
+def test_unidentified_hard_contradictions_exclude() -> None:
+    from datetime import date
+
+    u = U.Unidentified("u/1", "U1", date(2026, 1, 10), "F", None, 10, 13, 55, 60, 70, 90, 35.0, -97.0)
+    girl = U.MissingChild("c/1", "C1", "open", date(2025, 6, 1), None, "F", None, date(2014, 3, 1), None,
+                          54, 75, 35.1, -97.1)  # fmt: skip
+    boy = U.MissingChild("c/2", "C2", "open", date(2025, 6, 1), None, "M", None, date(2014, 3, 1), None,
+                         54, 75, 35.1, -97.1)  # fmt: skip
+    later = U.MissingChild("c/3", "C3", "open", date(2026, 5, 1), None, "F", None, date(2014, 3, 1), None,
+                           54, 75, 35.1, -97.1)  # fmt: skip
+    # A recorded date a few days off is tolerated, with a reason.
+    slightly = U.MissingChild("c/4", "C4", "open", date(2026, 1, 14), None, "F", None, date(2014, 3, 1),
+                              None, 54, 75, 35.1, -97.1)  # fmt: skip
+    ranked = U.rank_cases(u, [girl, boy, later, slightly], 10)
+    assert [c.ref for c in ranked] == ["c/1", "c/4"]
+    assert any("before reported missing" in r for r in ranked[1].reasons)
+    assert any("within estimate 10-13" in r for r in ranked[0].reasons)
+
+
+def test_nearby_finds_everything_clearly_inside(engine, demo_scenario) -> None:
+    _load(engine, demo_scenario, ("registry", "lpr", "missing_cases", "attempted_abductions", "call_center"))
+    radius, days = 15.0, 120.0
+    sr, ad, reg, ev = t.source_record, t.address, t.registration, t.event
+    with engine.connect() as conn:
+        cases = conn.execute(
+            select(sr.c.ref).where(sr.c.type == "missing_case").order_by(sr.c.ref).limit(40)
+        ).scalars()
+        cases = list(cases)
+        offender_addresses = conn.execute(
+            select(sr.c.ref, ad.c.lat, ad.c.lon, ad.c.valid_from, ad.c.valid_to, ad.c.context)
+            .join(sr, sr.c.id == ad.c.record_id)
+            .join(reg, reg.c.record_id == ad.c.record_id)
+            .where(ad.c.context.in_(("record", "registration")), ad.c.lat.is_not(None))
+        ).all()
+        events = conn.execute(
+            select(sr.c.ref, ev.c.kind, ev.c.at, ev.c.lat, ev.c.lon)
+            .join(sr, sr.c.id == ev.c.record_id)
+            .where(ev.c.lat.is_not(None), ev.c.at.is_not(None))
+        ).all()
+    checked = 0
+    for case in cases:
+        doc = N.nearby(engine, ANALYST, case, radius, days)
+        centre = N.find_centre(engine, case)
+        day = centre.day
+        got_persons = {r for p in doc["persons"] for r in p["refs"]}
+        for ref, lat, lon, start, end, _ in offender_addresses:
+            d = haversine_miles(centre.lat, centre.lon, lat, lon)
+            valid = (start is None or start <= day) and (end is None or end >= day)
+            if d <= 0.95 * radius and valid:
+                assert ref in got_persons, (case, ref, d)
+                checked += 1
+        got_events = {x["ref"] for key in ("incidents", "lpr_hits", "leads") for x in doc[key]}
+        for ref, kind, at, lat, lon in events:
+            if ref == case or not (kind.startswith("incident:") or kind in ("lpr_hit", "sighting")):
+                continue
+            d = haversine_miles(centre.lat, centre.lon, lat, lon)
+            gap = abs((aware(at) - centre.at).total_seconds()) / 86400
+            if d <= 0.95 * radius and gap <= 0.95 * days:
+                assert ref in got_events, (case, ref, d, gap)
+                checked += 1
+        for p in doc["persons"]:
+            assert p["distance_mi"] <= radius and p["person_id"] is None and p["refs"] == [p["address_ref"]]
+            assert p["address_label"] in ("registered", "last_known")
+        for x in doc["incidents"]:
+            assert x["distance_mi"] <= radius and x["days_apart"] <= days
+    assert checked > 30
+
+
+def test_case_commands_print_the_contract_keys(store_url, demo_scenario) -> None:
+    from vigil.store.db import open_store
+
+    engine = open_store(store_url)
+    truth = _load(
+        engine, demo_scenario, ("registry_ok", "missing_cases", "attempted_abductions", "unidentified")
+    )
+    engine.dispose()
+    runner = CliRunner()
+    env = {"VIGIL_PURPOSE": "contract test"}
+    base = ["--db", store_url, "--format", "json"]
+    series = runner.invoke(app, ["series", *base], env=env)
+    assert series.exit_code == 0, series.output
+    doc = orjson.loads(series.stdout)
+    assert doc["series"] and {"series_id", "refs", "score", "reasons"} <= doc["series"][0].keys()
+    unid = next(iter(truth["unidentified_matches"]))
+    matched = runner.invoke(app, ["match-unidentified", unid, "--top", "3", *base], env=env)
+    assert matched.exit_code == 0, matched.output
+    assert {"ref", "score", "reasons"} <= orjson.loads(matched.stdout)["candidates"][0].keys()
+    case = truth["unidentified_matches"][unid]
+    near = runner.invoke(
+        app, ["nearby", "--case", case, "--radius-mi", "30", "--days", "365", *base], env=env
+    )
+    assert near.exit_code == 0, near.output
+    doc = orjson.loads(near.stdout)
+    assert {"persons", "incidents"} <= doc.keys()
+    for p in doc["persons"]:
+        assert {"person_id", "refs", "distance_mi", "address_ref"} <= p.keys()
+    for x in doc["incidents"]:
+        assert {"ref", "distance_mi", "days_apart"} <= x.keys()
+    # Without a purpose a search is refused.
+    refused = runner.invoke(app, ["series", "--db", store_url], env={"VIGIL_PURPOSE": ""})
+    assert refused.exit_code != 0 and "purpose" in refused.output.lower()
