@@ -14,7 +14,7 @@ from vigil.cli.common import Db, Format, Purpose, User, actor, console, fail
 from vigil.config import data_dir
 from vigil.ingest import ingest_file
 from vigil.resolve.run import ensure_resolved
-from vigil.store.db import open_store
+from vigil.store.db import analyze, open_store
 
 if TYPE_CHECKING:
     from vigil.demo import Scenario
@@ -83,6 +83,7 @@ def demo(
             )
             bar.advance(task)
     con.print(table)
+    analyze(engine)
     with Progress(TextColumn("resolving records into persons"), BarColumn(), console=con,
                   transient=True) as bar:
         bar.add_task("resolve", total=None)

@@ -35,7 +35,7 @@ from vigil.cli import users as users_cli
 from vigil.cli.common import Db, Fmt, Format, Purpose, User, actor, console, fail, print_json
 from vigil.ingest import LoadSummary, StrictLoadFailed, TabularError, ingest_file, is_tabular
 from vigil.ingest.rebuild import count_current, rebuild_derived
-from vigil.store.db import current_revision, head_revision, open_store
+from vigil.store.db import analyze, current_revision, head_revision, open_store
 
 app = typer.Typer(
     name="vigil",
@@ -136,6 +136,8 @@ def ingest(
             except TabularError as exc:
                 raise fail(str(exc)) from exc
             summaries.append(summary)
+    if any(s.inserted or s.updated for s in summaries):
+        analyze(engine)
     if fmt is Format.json:
         print_json({"loads": [summary_document(s) for s in summaries]})
     else:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import orjson
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from vigil import audit
 from vigil.config import Actor
@@ -24,6 +24,7 @@ from vigil.resolve.features import Key, PartyFeatures, load_features
 from vigil.resolve.model import Model, train
 from vigil.store import tables as t
 from vigil.store.bulk import insert_rows
+from vigil.store.db import analyze
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 RANDOM_PAIRS = 50_000
@@ -95,6 +96,7 @@ def resolve_full(
     stats = RunStats(mode="full")
     started = datetime.now(UTC)
     with engine.connect() as conn:
+        water = high_water(conn)
         features = load_features(conn)
         previous = {(r.ref, r.party): r.person_id for r in conn.execute(select(t.person_member))}
         decisions = _decisions(conn)
@@ -210,11 +212,12 @@ def resolve_full(
             .where(t.resolution_run.c.id == run_id)
             .values(
                 finished_at=datetime.now(UTC),
-                params=orjson.dumps({"model": stats.model}).decode(),
+                params=orjson.dumps({"model": stats.model, "high_water": water}).decode(),
                 stats=orjson.dumps(stats.document()).decode(),
             )
         )
         audit.write(conn, actor, "resolve", stats.document())
+    analyze(engine)
     return stats
 
 
@@ -255,16 +258,23 @@ def _stable_ids(
     return assignment
 
 
+def high_water(conn: Connection) -> int:
+    """The newest source record row id: every record above a run's high water is new to it."""
+    return conn.execute(select(func.max(t.source_record.c.id))).scalar() or 0
+
+
+def resolved_high_water(conn: Connection) -> int:
+    run = t.resolution_run
+    params = conn.execute(
+        select(run.c.params).where(run.c.finished_at.is_not(None)).order_by(run.c.id.desc()).limit(1)
+    ).scalar()
+    return int(orjson.loads(params).get("high_water", 0)) if params else 0
+
+
 def unresolved_record_ids(conn: Connection) -> list[int]:
-    """Current records with a party that belongs to no person yet."""
-    sr, pt, pm = t.source_record, t.party, t.person_member
-    stmt = (
-        select(pt.c.record_id)
-        .join(sr, sr.c.id == pt.c.record_id)
-        .outerjoin(pm, (pm.c.ref == sr.c.ref) & (pm.c.party == pt.c.party))
-        .where(sr.c.is_current.is_(True), pm.c.person_id.is_(None))
-        .distinct()
-    )
+    """Current records loaded since the last resolution run (an index range scan, not a join)."""
+    sr = t.source_record
+    stmt = select(sr.c.id).where(sr.c.id > resolved_high_water(conn), sr.c.is_current.is_(True))
     return list(conn.execute(stmt).scalars())
 
 
@@ -288,6 +298,7 @@ def resolve_incremental(engine: Engine, actor: Actor, progress: Progress | None 
         model = latest_model(conn)
         if model is None:
             raise LookupError("no resolution model yet: run a full resolution first")
+        water = high_water(conn)
         record_ids = unresolved_record_ids(conn)
         features = load_features(conn, record_ids)
         known = {
@@ -307,7 +318,7 @@ def resolve_incremental(engine: Engine, actor: Actor, progress: Progress | None 
                 "started_at": started,
                 "mode": "incremental",
                 "engine": "vigil-fs",
-                "params": orjson.dumps({"model": model.to_json()}).decode(),
+                "params": orjson.dumps({"model": model.to_json(), "high_water": water}).decode(),
             },
         ).scalar_one()
         now = datetime.now(UTC)
@@ -371,7 +382,7 @@ def ensure_resolved(engine: Engine, actor: Actor, progress: Progress | None = No
     """Brings persons up to date before a command reads them: never silently stale."""
     with engine.connect() as conn:
         has_model = latest_model_safe(conn) is not None
-        pending = bool(unresolved_record_ids(conn))
+        pending = high_water(conn) > resolved_high_water(conn)
     if not has_model:
         with engine.connect() as conn:
             empty = conn.execute(select(t.party.c.id).limit(1)).first() is None

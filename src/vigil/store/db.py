@@ -103,3 +103,21 @@ def downgrade(engine: Engine, revision: str) -> None:
         config.attributes["connection"] = conn
         command.downgrade(config, revision)
     config.attributes.pop("connection", None)
+
+
+def analyze(engine: Engine) -> None:
+    """Refresh the query planner's statistics after bulk changes.
+
+    Without them SQLite picks the identifier (kind, value) index for "this record's phones" and
+    scans every phone in the store: a search went from ~600 ms to ~20 ms on 120k parties.
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.connection.driver_connection.autocommit = True  # type: ignore[union-attr]
+            try:
+                conn.exec_driver_sql("ANALYZE")
+            finally:
+                conn.connection.driver_connection.autocommit = False  # type: ignore[union-attr]
+        else:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
