@@ -211,3 +211,18 @@ def test_search_by_full_and_partial_plate(demo_store_url: str) -> None:
     for typed in (plate, plate[:3] + "*", plate[:2] + "?" + plate[3:]):
         refs = {r for result in search(engine, ANALYST, plate=typed)["results"] for r in result["refs"]}
         assert ref in refs, typed
+
+
+def test_quickhit_in_parallel_batches_equals_one_process(
+    demo_store_url: str,
+    demo_scenario,  # type: ignore[no-untyped-def]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from vigil.analyze import quickhit
+
+    rows = list(read_requests(demo_scenario.out_dir / "quickhit_request.csv")) * 4
+    monkeypatch.setattr(quickhit, "BATCH", 60)
+    engine = open_store(demo_store_url)
+    parallel = run_quickhit(engine, ANALYST, rows)  # 4 batches over 2 worker processes
+    monkeypatch.setattr(quickhit, "WORKERS", 1)
+    assert run_quickhit(engine, ANALYST, rows) == parallel

@@ -7,7 +7,10 @@ name, DOB, SSN, address and phone with their sources and dates, and flags an ana
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ from vigil.resolve.candidates import Query
 from vigil.resolve.match import BadQuery, PersonMatch, build_query, reasons
 from vigil.resolve.model import Model
 from vigil.resolve.run import ensure_resolved, latest_model_safe
+from vigil.store.db import open_store
 
 OUTPUT_COLUMNS = (
     "row_id",
@@ -173,7 +177,8 @@ def _iso(value: str | None) -> str | None:
     return iso_date(value)
 
 
-BATCH = 2000  # rows matched together: big enough for set-based lookups, small enough for memory
+BATCH = 1000  # rows matched together: big enough for set-based lookups, small enough for memory
+WORKERS = min(2, os.cpu_count() or 1)
 
 
 def run_quickhit(
@@ -189,15 +194,26 @@ def run_quickhit(
     if show_ssn and not actor.may_see_ssn:
         raise PermissionError(f"role {actor.role!r} may not unmask SSNs")
     ensure_resolved(engine, actor)
-    results: list[dict[str, Any]] = []
     with engine.connect() as conn:
-        model = latest_model_safe(conn)
-        if model is None:
+        if latest_model_safe(conn) is None:
             raise LookupError("the store holds no person records to match against")
-        for start in range(0, len(rows), BATCH):
-            results.extend(_answer_batch(conn, model, rows[start : start + BATCH], actor, show_ssn))
+    batches = [rows[start : start + BATCH] for start in range(0, len(rows), BATCH)]
+    url = engine.url.render_as_string(hide_password=False)
+    results: list[dict[str, Any]] = []
+    if len(batches) > 1 and WORKERS > 1:
+        # Matching is CPU-bound Python: one process per core, each with its own connection.
+        context = multiprocessing.get_context("fork")
+        engine.dispose()  # children must not inherit (and later close) the parent's pooled connections
+        with ProcessPoolExecutor(max_workers=WORKERS, mp_context=context) as pool:
+            for answered in pool.map(_answer_in_worker, [(url, b, actor, show_ssn) for b in batches]):
+                results.extend(answered)
+                if progress:
+                    progress(len(answered))
+    else:
+        for batch in batches:
+            results.extend(_answer_in_worker((url, batch, actor, show_ssn), engine))
             if progress:
-                progress(min(BATCH, len(rows) - start))
+                progress(len(batch))
     audit.write(
         engine,
         actor,
@@ -210,6 +226,22 @@ def run_quickhit(
         [r["person_id"] for r in results if r["person_id"]],
     )
     return results
+
+
+def _answer_in_worker(
+    job: tuple[str, list[QuickhitRow], Actor, bool], engine: Engine | None = None
+) -> list[dict[str, Any]]:
+    url, batch, actor, show_ssn = job
+    own = engine is None
+    engine = engine or open_store(url, migrate=False)
+    try:
+        with engine.connect() as conn:
+            model = latest_model_safe(conn)
+            assert model is not None
+            return _answer_batch(conn, model, batch, actor, show_ssn)
+    finally:
+        if own:
+            engine.dispose()
 
 
 def _answer_batch(
