@@ -37,8 +37,9 @@ def sample_records(engine, n: int, seed: int) -> list[dict]:  # type: ignore[no-
         out: list[dict] = []  # type: ignore[type-arg]
         while len(out) < n:
             ids = [rng.randint(1, total) for _ in range(n * 3)]
-            for raw in conn.execute(select(sr.c.raw).where(sr.c.id.in_(ids), sr.c.type == "person",
-                                                           sr.c.is_current.is_(True))).scalars():
+            for raw in conn.execute(
+                select(sr.c.raw).where(sr.c.id.in_(ids), sr.c.type == "person", sr.c.is_current.is_(True))
+            ).scalars():
                 record = orjson.loads(raw)
                 if record.get("names") and record.get("dob"):
                     out.append(record)
@@ -65,7 +66,9 @@ def noisy(record: dict, rng: random.Random) -> dict[str, str]:  # type: ignore[t
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--db", required=True)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--quickhit-rows", type=int, default=2000)
@@ -88,21 +91,27 @@ def main() -> None:
     with engine.connect() as conn:
         size = conn.execute(select(func.count()).select_from(t.party)).scalar_one()
     print(f"store: {size:,} parties ({args.db})")
-    print(f"search: {len(times)} queries  p50 {times[len(times) // 2]:.1f} ms  "
-          f"p95 {times[int(len(times) * 0.95)]:.1f} ms  max {times[-1]:.1f} ms  top-1 {hits / len(times):.3f}")
+    print(
+        f"search: {len(times)} queries  p50 {times[len(times) // 2]:.1f} ms  "
+        f"p95 {times[int(len(times) * 0.95)]:.1f} ms  max {times[-1]:.1f} ms  top-1 {hits / len(times):.3f}"
+    )
 
     rows = []
     for i, record in enumerate(sample_records(engine, args.quickhit_rows, args.seed + 1)):
         fields = noisy(record, rng)
         first, _, last = fields["name"].partition(" ")
-        rows.append(QuickhitRow(i + 2, f"R{i:05d}", {"first_name": first, "last_name": last, "dob": fields["dob"]}))
+        rows.append(
+            QuickhitRow(i + 2, f"R{i:05d}", {"first_name": first, "last_name": last, "dob": fields["dob"]})
+        )
     started = time.perf_counter()
     results = run_quickhit(engine, ACTOR, rows)
     seconds = time.perf_counter() - started
     matched = sum(r["match_status"] == "matched" for r in results)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"quick-hit: {len(rows):,} rows in {seconds:.1f} s ({len(rows) / seconds:,.0f} rows/s), "
-          f"{matched:,} matched, peak RSS {peak:,.0f} MiB")
+    print(
+        f"quick-hit: {len(rows):,} rows in {seconds:.1f} s ({len(rows) / seconds:,.0f} rows/s), "
+        f"{matched:,} matched, peak RSS {peak:,.0f} MiB"
+    )
 
 
 if __name__ == "__main__":

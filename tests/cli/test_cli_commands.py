@@ -62,7 +62,11 @@ def test_stats_lookup_record_and_audit(store_url: str, tmp_path: Path) -> None:
     )
     found = orjson.loads(stdout)
     assert found["identifier"] == "phone:+19185550101"
-    assert {r["ref"] for r in found["results"]} == {"missing_cases/MC-1", "call_center/L-1", "cybertipline/T-2026-118"}
+    assert {r["ref"] for r in found["results"]} == {
+        "missing_cases/MC-1",
+        "call_center/L-1",
+        "cybertipline/T-2026-118",
+    }
 
     _, stdout, _ = run(
         "record", "registry:TX/TX-004211", "--db", store_url, "--purpose", "check", "--format", "json"
@@ -73,7 +77,11 @@ def test_stats_lookup_record_and_audit(store_url: str, tmp_path: Path) -> None:
     entries = orjson.loads(stdout)["entries"]
     assert [e["action"] for e in entries] == ["view", "search", "stats", "load"]
     assert entries[1]["purpose"] == "case MC-1"
-    assert set(entries[1]["result_refs"]) == {"missing_cases/MC-1", "call_center/L-1", "cybertipline/T-2026-118"}
+    assert set(entries[1]["result_refs"]) == {
+        "missing_cases/MC-1",
+        "call_center/L-1",
+        "cybertipline/T-2026-118",
+    }
     _, stdout, _ = run("audit", "verify", "--db", store_url, "--format", "json")
     assert orjson.loads(stdout)["ok"] is True
 
