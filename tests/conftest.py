@@ -19,7 +19,8 @@ from sqlalchemy.engine import make_url
 from vigil.store.db import open_store
 
 PG_URL = os.environ.get("VIGIL_TEST_PG_URL")
-_TEMPLATE = "vigil_test_template"
+# One template per test session: concurrent sessions on one server must not drop each other's.
+_TEMPLATE = f"vigil_test_template_{os.getpid()}"
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +32,7 @@ def _isolated_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def _pg_template() -> str:
+def _pg_template() -> Iterator[str]:
     """A migrated template database; each test clones it (CREATE DATABASE ... TEMPLATE is fast)."""
     assert PG_URL
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
@@ -40,8 +41,10 @@ def _pg_template() -> str:
         conn.execute(text(f"CREATE DATABASE {_TEMPLATE}"))
     template_url = make_url(PG_URL).set(database=_TEMPLATE).render_as_string(hide_password=False)
     open_store(template_url).dispose()
+    yield template_url
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {_TEMPLATE} WITH (FORCE)"))
     admin.dispose()
-    return template_url
 
 
 def _fresh_pg_database(template_url: str) -> Iterator[str]:
