@@ -7,11 +7,14 @@ from typing import Any
 from sqlalchemy import Engine
 
 from vigil import audit
+from vigil.analyze.deconfliction import touch_records
 from vigil.analyze.facts import person_facts
 from vigil.config import Actor
 from vigil.normalize.ssn import mask_ssn
 from vigil.resolve.match import PersonMatch, build_query, match_query, reasons
 from vigil.resolve.run import ensure_resolved, latest_model_safe
+
+DECONFLICT_SCORE = 0.9
 
 
 def _members(match: PersonMatch) -> list[tuple[str, int]]:
@@ -66,4 +69,17 @@ def search(
             )
     audited_query = {k: ("***" if k == "ssn" else v) for k, v in asked.items()}
     audit.write(engine, actor, "search", audited_query, [ref for r in results for ref in r["refs"]])
-    return {"query": audited_query, "results": results}
+    # Deconfliction: the persons this agency clearly found are now "being worked" by it.
+    confident = [r["person_id"] for r in results if r["person_id"] and r["score"] >= DECONFLICT_SCORE]
+    conflicts = (
+        touch_records(
+            engine,
+            actor,
+            "search",
+            ", ".join(f"{k}={v}" for k, v in audited_query.items()),
+            person_ids=confident,
+        )
+        if confident
+        else []
+    )
+    return {"query": audited_query, "results": results, "deconfliction": conflicts}

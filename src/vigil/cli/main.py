@@ -18,6 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from vigil import audit
+from vigil.analyze.alerts import evaluate_watches
 from vigil.analyze.records import (
     UnknownReference,
     changed_fields,
@@ -30,6 +31,7 @@ from vigil.cli import cases as cases_cli
 from vigil.cli import demo as demo_cli
 from vigil.cli import links as links_cli
 from vigil.cli import persons as persons_cli
+from vigil.cli import report as report_cli
 from vigil.cli import serve as serve_cli
 from vigil.cli import users as users_cli
 from vigil.cli.common import Db, Fmt, Format, Purpose, User, actor, console, fail, print_json
@@ -51,6 +53,7 @@ app.add_typer(db_app, name="db")
 persons_cli.register(app)
 cases_cli.register(app)
 links_cli.register(app)
+report_cli.register(app)
 app.command("serve")(serve_cli.serve)
 app.add_typer(users_cli.app, name="users")
 
@@ -136,12 +139,18 @@ def ingest(
             except TabularError as exc:
                 raise fail(str(exc)) from exc
             summaries.append(summary)
+    alerts = 0
     if any(s.inserted or s.updated for s in summaries):
         analyze(engine)
+        alerts = evaluate_watches(engine)  # watchers hear about new records as they arrive
     if fmt is Format.json:
-        print_json({"loads": [summary_document(s) for s in summaries]})
+        print_json({"loads": [summary_document(s) for s in summaries], "alerts_raised": alerts})
     else:
         _print_summaries(con, summaries)
+        if alerts:
+            con.print(
+                f"[bold yellow]{alerts} new alert(s)[/] on watched persons, identifiers or cases: vigil alerts"
+            )
     if failed or (strict and any(s.rejected for s in summaries)):
         raise typer.Exit(2)
 

@@ -9,7 +9,7 @@ from vigil.derive.people import PartyWriter, _lo, sex_code
 from vigil.derive.rows import Derived
 from vigil.model import records as m
 from vigil.normalize.dates import parse_date, parse_timestamp
-from vigil.normalize.text_identifiers import extract_identifiers, platform_key
+from vigil.normalize.text_identifiers import extract_identifiers, normalize_ip, platform_key
 
 
 def derive(record: m.RecordBase) -> Derived:
@@ -154,7 +154,10 @@ def _tip(record: m.TipRecord, out: Derived) -> None:
     for ip in record.ips:
         value = ip if isinstance(ip, str) else (ip.ip or ip.value)
         if value:
-            tip.identifier("ip", value.strip().lower())
+            try:  # the same canonical text as IPs found in narratives, or the two never meet
+                tip.identifier("ip", normalize_ip(value))
+            except ValueError:
+                out.warn("ips", f"not an IP address: {value[:60]!r}")
     for file_hash in record.file_hashes:
         tip.identifier("file_hash", f"{file_hash.algo.lower()}:{file_hash.value.lower()}")
     esp = record.reporter.esp_name if record.reporter and record.reporter.kind == "esp" else None
