@@ -71,15 +71,6 @@ def search(
     audit.write(engine, actor, "search", audited_query, [ref for r in results for ref in r["refs"]])
     # Deconfliction: the persons this agency clearly found are now "being worked" by it.
     confident = [r["person_id"] for r in results if r["person_id"] and r["score"] >= DECONFLICT_SCORE]
-    conflicts = (
-        touch_records(
-            engine,
-            actor,
-            "search",
-            ", ".join(f"{k}={v}" for k, v in audited_query.items()),
-            person_ids=confident,
-        )
-        if confident
-        else []
-    )
+    subject = ", ".join(f"{k}={v}" for k, v in audited_query.items())
+    conflicts = touch_records(engine, actor, "search", subject, person_ids=confident) if confident else []
     return {"query": audited_query, "results": results, "deconfliction": conflicts}

@@ -149,7 +149,8 @@ def ingest(
         _print_summaries(con, summaries)
         if alerts:
             con.print(
-                f"[bold yellow]{alerts} new alert(s)[/] on watched persons, identifiers or cases: vigil alerts"
+                f"[bold yellow]{alerts} new alert(s)[/] on watched persons, identifiers or cases: "
+                "vigil alerts"
             )
     if failed or (strict and any(s.rejected for s in summaries)):
         raise typer.Exit(2)
