@@ -18,7 +18,7 @@
    from the raw JSON (validate, derive, extract narrative identifiers, match).
 3. Latency. `vigil path` (the audited call) between --paths pairs of records of that store: pairs
    planted 2-4 hops apart, and random pairs (mostly no path): p50 / p95 / max.
-Prints a table; writes bench/results/links.json.
+Prints a table; writes bench/results/links-<scale>-<backend>-<store>.json.
 """
 
 from __future__ import annotations
@@ -428,7 +428,11 @@ def main(argv: list[str] | None = None) -> int:
             engine.dispose()
     _print(results)
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "links.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
+    parts = [] if args.skip_accuracy else [args.scale]
+    if not args.skip_speed:
+        parts += [results["backend"], str(args.store)]
+    name = "-".join(["links", *parts])
+    (RESULTS / f"{name}.json").write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
     return 0
 
 

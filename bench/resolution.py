@@ -1235,6 +1235,7 @@ def main() -> None:
         help="hard set: quick-hit only for Splink/recordlinkage",
     )
     parser.add_argument("--splink-u-pairs", type=float, default=1e6, help="Splink u sampling (hard set)")
+    parser.add_argument("--results", type=Path, default=RESULTS / "resolution.json")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--params", default="{}", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
@@ -1250,14 +1251,14 @@ def main() -> None:
     if not args.skip_hard:
         run_hard(rows, args)
     print_table(rows)
-    RESULTS.mkdir(exist_ok=True)
+    args.results.parent.mkdir(parents=True, exist_ok=True)
     document = {
         "command": " ".join(["python -m bench.resolution", *sys.argv[1:]]),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
         "total_seconds": round(time.perf_counter() - started, 1),
         "rows": rows,
     }
-    (RESULTS / "resolution.json").write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+    args.results.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
 
 
 if __name__ == "__main__":

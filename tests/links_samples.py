@@ -143,3 +143,28 @@ def ip_ranges(tmp_path: Path) -> Path:
     path = tmp_path / "ip_ranges.csv"
     path.write_text(IP_RANGES_CSV, encoding="utf-8")
     return path
+
+
+# A case naming two different suspects: one the chain's man (T2's phone), one another man whose
+# phone is in an unrelated vendor record. A chain in through one suspect must not leave through the other.
+TWO_SUSPECTS = [
+    {
+        "type": "missing_case",
+        "source": "missing_cases",
+        "id": "MC-TWO",
+        "case_number": "MC-TWO",
+        "child": {"names": ["Bea Sample"], "age": 14, "phones": ["(305) 555-0177"]},
+        "suspects": [
+            {"names": ["Dan L"], "phones": ["918-555-0101"]},
+            {"names": ["Other Man"], "phones": ["(702) 555-0123"]},
+        ],
+    },
+    {
+        "type": "person",
+        "source": "pubrec:acme",
+        "id": "A-OTHER",
+        "names": ["Other Man"],
+        "phones": ["702-555-0123"],
+    },
+    {"type": "lead", "source": "call_center", "id": "L-CHILD", "text": "The girl texted from 305-555-0177."},
+]

@@ -101,11 +101,82 @@ def test_nearby_finds_everything_clearly_inside(engine, demo_scenario) -> None:
                 assert ref in got_events, (case, ref, d, gap)
                 checked += 1
         for p in doc["persons"]:
-            assert p["distance_mi"] <= radius and p["person_id"] is None and p["refs"] == [p["address_ref"]]
+            # nearby brings persons up to date first: each entry is a resolved person.
+            assert p["distance_mi"] <= radius and p["person_id"] and p["address_ref"] in p["refs"]
             assert p["address_label"] in ("registered", "last_known")
         for x in doc["incidents"]:
             assert x["distance_mi"] <= radius and x["days_apart"] <= days
     assert checked > 30
+
+
+def test_nearby_on_a_resolved_store_groups_each_persons_records(demo_store_url) -> None:
+    """One entry per person, carrying every address of all his records valid at the case date."""
+    from vigil.resolve.membership import members_of
+    from vigil.store.db import open_store
+
+    engine = open_store(demo_store_url)
+    radius, days = 15.0, 60.0
+    sr, ad, pm, reg = t.source_record, t.address, t.person_member, t.registration
+    with engine.connect() as conn:
+        cases = list(
+            conn.execute(
+                select(sr.c.ref)
+                .where(sr.c.type == "missing_case", sr.c.is_current.is_(True))
+                .order_by(sr.c.ref)
+            ).scalars()
+        )
+        registered = set(
+            conn.execute(
+                select(pm.c.person_id).join(sr, sr.c.ref == pm.c.ref).join(reg, reg.c.record_id == sr.c.id)
+            )
+            .scalars()
+            .all()
+        )
+        # Every address of every record of a registered person (registry, vendors, NCIC).
+        addresses = conn.execute(
+            select(pm.c.person_id, sr.c.ref, ad.c.lat, ad.c.lon, ad.c.valid_from, ad.c.valid_to)
+            .join(sr, sr.c.ref == pm.c.ref)
+            .join(ad, ad.c.record_id == sr.c.id)
+            .where(
+                sr.c.is_current.is_(True),
+                sr.c.type == "person",
+                ad.c.context.in_(("record", "registration")),
+                ad.c.lat.is_not(None),
+                ad.c.valid_to_precision.is_(None) | (ad.c.valid_to_precision == "day"),
+                pm.c.party == 0,
+            )
+        ).all()
+    both_labels = vendor_only_inside = checked = 0
+    for case in cases:
+        doc = N.nearby(engine, ANALYST, case, radius, days)
+        centre = N.find_centre(engine, case)
+        ids = [p["person_id"] for p in doc["persons"]]
+        assert None not in ids and len(ids) == len(set(ids))
+        by_id = {p["person_id"]: p for p in doc["persons"]}
+        for p in doc["persons"]:
+            assert p["person_id"] in registered
+            assert p["refs"] == sorted({m.ref for m in members_of(engine, p["person_id"])})
+            inside = [a for a in p["addresses"] if a["within_radius"]]
+            assert inside and p["distance_mi"] == min(a["distance_mi"] for a in inside) <= radius
+            for a in p["addresses"]:
+                assert a["ref"] in p["refs"]
+                assert (a["valid_from"] or "") <= centre.day.isoformat() <= (a["valid_to"] or "9999")
+                assert a["label"] == ("registered" if a["ref"].startswith("registry:") else "last_known")
+            labels = {a["label"] for a in p["addresses"]}
+            both_labels += labels == {"registered", "last_known"}
+            vendor_only_inside += {a["label"] for a in inside} == {"last_known"}
+        for person_id, ref, lat, lon, start, end in addresses:
+            if person_id not in registered:
+                continue
+            valid = (start is None or start <= centre.day) and (end is None or end >= centre.day)
+            if valid and haversine_miles(centre.lat, centre.lon, lat, lon) <= 0.95 * radius:
+                assert person_id in by_id, (case, person_id, ref)
+                assert ref in {a["ref"] for a in by_id[person_id]["addresses"]}
+                checked += 1
+    assert checked > 30 and both_labels > 5
+    # A registrant whose only address near the case is a vendor's (e.g. an absconder) is still found.
+    assert vendor_only_inside >= 1
+    engine.dispose()
 
 
 def test_case_commands_print_the_contract_keys(store_url, demo_scenario) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from links_samples import CASE, HUB_PHONE, HUB_TIPS, REGISTRY, SUSPECT_PHONE, T1, T2, T3, load
+from links_samples import CASE, HUB_PHONE, HUB_TIPS, REGISTRY, SUSPECT_PHONE, T1, T2, T3, TWO_SUSPECTS, load
 from vigil import audit
 from vigil.analyze.graph import common, neighbours, paths_between
 from vigil.analyze.links import LinkSettings
@@ -153,3 +153,20 @@ def test_common_identifiers(store: Engine) -> None:
 def test_unknown_endpoint(store: Engine) -> None:
     with pytest.raises(UnknownReference):
         paths_between(store, "cybertipline/NOPE", T1, ANALYST)
+
+
+def test_paths_do_not_cross_between_people_in_one_case(store: Engine, tmp_path: Path) -> None:
+    load(store, tmp_path, TWO_SUSPECTS, "two")
+    document, _ = paths_between(store, T2, "pubrec:acme/A-OTHER", ANALYST, settings=SETTINGS)
+    assert document["paths"] == []
+    # Nor are the other suspect and the child linked to each other through the case.
+    document, _ = paths_between(
+        store, "pubrec:acme/A-OTHER", "call_center/L-CHILD", ANALYST, settings=SETTINGS
+    )
+    assert document["paths"] == []
+    document, _ = neighbours(store, "missing_cases/MC-TWO", ANALYST, hops=1, settings=SETTINGS)
+    assert {"pubrec:acme/A-OTHER", "call_center/L-CHILD", T2} <= {n.get("ref") for n in document["nodes"]}
+    document, _ = neighbours(store, T2, ANALYST, hops=2, settings=SETTINGS)
+    case_nodes = [n for n in document["nodes"] if n.get("ref") == "missing_cases/MC-TWO"]
+    assert [n["label"] for n in case_nodes] == ["missing_cases/MC-TWO#1"]
+    assert "pubrec:acme/A-OTHER" not in {n.get("ref") for n in document["nodes"]}

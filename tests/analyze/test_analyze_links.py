@@ -8,7 +8,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from links_samples import CASE, HUB_PHONE, HUB_TIPS, LONE_TIP, REGISTRY, SUSPECT_PHONE, T1, T2, T3, load
+from links_samples import (
+    CASE,
+    HUB_PHONE,
+    HUB_TIPS,
+    LONE_TIP,
+    REGISTRY,
+    SUSPECT_PHONE,
+    T1,
+    T2,
+    T3,
+    TWO_SUSPECTS,
+    load,
+)
 from vigil import audit
 from vigil.analyze.links import (
     Held,
@@ -184,3 +196,18 @@ def test_stream_matcher_links_new_tips_without_storing_them(store: Engine) -> No
     assert {lk.ref for lk in first} == {T2, T3} and second == []
     assert all(lk.via == "screen_name:snapchat/lil_bob99" for lk in first)
     assert [lk.ref for lk in again] == [T1]  # a stored tip is not linked to itself
+
+
+def test_a_chain_through_a_case_stays_with_the_person_it_came_in_by(store: Engine, tmp_path: Path) -> None:
+    load(store, tmp_path, TWO_SUSPECTS, "two")
+    with store.connect() as conn:
+        from_tip = {lk.ref: lk for lk in link_records(conn, T2, hops=4, settings=SETTINGS).links}
+        from_case = {
+            lk.ref for lk in link_records(conn, "missing_cases/MC-TWO", hops=1, settings=SETTINGS).links
+        }
+    # T2 -phone- the case's first suspect: the other suspect's vendor record and the child's lead are
+    # other people, not reached through the case.
+    assert from_tip["missing_cases/MC-TWO"].hops == 1
+    assert "pubrec:acme/A-OTHER" not in from_tip and "call_center/L-CHILD" not in from_tip
+    # Asked about the case itself, everyone in it counts.
+    assert {"pubrec:acme/A-OTHER", "call_center/L-CHILD", T1, T2} <= from_case

@@ -16,10 +16,20 @@ from vigil.web.roles import (
     ADMIN,
     ANALYST,
     AUDIT_REVIEW,
+    CASE_ASSIGN,
+    CASE_MANAGER,
+    CASES,
     EVERYONE,
     INGEST,
+    LE_REQUESTER,
     PUBLIC,
+    QUICKHIT,
     READ_RECORDS,
+    REQUEST_CLOSE,
+    REQUEST_SUBMIT,
+    REQUEST_TRIAGE,
+    REQUEST_WORK,
+    REQUESTS,
     ROLES,
     STORE_STATS,
     SUPERVISOR,
@@ -56,9 +66,74 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/audit.csv"): AUDIT_REVIEW,
     ("GET", "/api/audit/verify"): AUDIT_REVIEW,
     ("GET", "/audit"): AUDIT_REVIEW,
+    # search, persons, report (issue 7, second part)
+    ("GET", "/api/search"): READ_RECORDS,
+    ("GET", "/search"): READ_RECORDS,
+    ("GET", "/api/persons/{subject:path}"): READ_RECORDS,
+    ("GET", "/persons/{subject:path}"): READ_RECORDS,
+    ("GET", "/api/report/{subject:path}"): READ_RECORDS,
+    # quick-hit
+    ("POST", "/api/quickhit/preview"): QUICKHIT,
+    ("POST", "/api/quickhit"): QUICKHIT,
+    ("GET", "/quickhit"): QUICKHIT,
+    ("POST", "/quickhit"): QUICKHIT,
+    ("POST", "/quickhit/run"): QUICKHIT,
+    # technical-assistance requests
+    ("GET", "/api/requests"): REQUESTS,
+    ("POST", "/api/requests"): REQUEST_SUBMIT,
+    ("GET", "/api/requests/{request_id}"): REQUESTS,
+    ("GET", "/api/requests/{request_id}/files/{file_id}"): REQUESTS,
+    ("POST", "/api/requests/{request_id}/triage"): REQUEST_TRIAGE,
+    ("POST", "/api/requests/{request_id}/assign"): REQUEST_TRIAGE,
+    ("POST", "/api/requests/{request_id}/start"): REQUEST_WORK,
+    ("POST", "/api/requests/{request_id}/deliver"): REQUEST_WORK,
+    ("POST", "/api/requests/{request_id}/notes"): REQUESTS,
+    ("POST", "/api/requests/{request_id}/close"): REQUEST_CLOSE,
+    ("GET", "/requests"): REQUESTS,
+    ("GET", "/requests/new"): REQUEST_SUBMIT,
+    ("POST", "/requests/new"): REQUEST_SUBMIT,
+    ("GET", "/requests/{request_id}"): REQUESTS,
+    ("POST", "/requests/{request_id}/triage"): REQUEST_TRIAGE,
+    ("POST", "/requests/{request_id}/assign"): REQUEST_TRIAGE,
+    ("POST", "/requests/{request_id}/start"): REQUEST_WORK,
+    ("POST", "/requests/{request_id}/deliver"): REQUEST_WORK,
+    ("POST", "/requests/{request_id}/notes"): REQUESTS,
+    ("POST", "/requests/{request_id}/close"): REQUEST_CLOSE,
+    # case management
+    ("GET", "/api/cases"): CASES,
+    ("GET", "/api/cases/reminders"): CASES,
+    ("GET", "/api/cases/routing"): CASES,
+    ("POST", "/api/cases/route"): CASE_ASSIGN,
+    ("POST", "/api/cases/assign"): CASE_ASSIGN,
+    ("POST", "/api/cases/notes"): CASES,
+    ("POST", "/api/cases/leads"): CASES,
+    ("GET", "/api/cases/{case_ref:path}"): CASES,
+    ("GET", "/api/leads"): CASES,
+    ("GET", "/api/leads/suggestions"): CASES,
+    ("GET", "/api/teams"): CASES,
+    ("POST", "/api/teams/members"): CASE_ASSIGN,
+    ("GET", "/cases"): CASES,
+    ("GET", "/leads"): CASES,
+    ("GET", "/teams"): CASES,
+    ("POST", "/teams"): CASE_ASSIGN,
+    ("POST", "/cases/route"): CASE_ASSIGN,
+    ("POST", "/cases/assign"): CASE_ASSIGN,
+    ("POST", "/cases/notes"): CASES,
+    ("POST", "/cases/leads"): CASES,
+    ("GET", "/cases/{case_ref:path}"): CASES,
+    # notifications
+    ("GET", "/api/notifications"): EVERYONE,
+    ("POST", "/api/notifications/seen"): EVERYONE,
+    ("GET", "/notifications"): EVERYONE,
+    ("POST", "/notifications/seen"): EVERYONE,
 }
 
-SAMPLE_PARAMS = {"{ref:path}": "registry:TX/TX-004211", "{job_id}": "0" * 32}
+SAMPLE_PARAMS = {
+    "{ref:path}": "registry:TX/TX-004211",
+    "{subject:path}": "registry:TX/TX-004211",
+    "{case_ref:path}": "missing_cases/MC-1",
+    "{job_id}": "0" * 32,
+}
 
 
 def endpoints(app: FastAPI) -> list[tuple[str, str, frozenset[str]]]:
@@ -93,6 +168,14 @@ def test_declared_roles_match_the_reviewed_policy(web_app: FastAPI) -> None:
         if (method, path) in POLICY:
             assert roles == POLICY[(method, path)], (method, path)
     assert set(POLICY) <= {(m, p) for m, p, _ in endpoints(web_app)}, "a reviewed route disappeared"
+
+
+def test_sensitive_groups() -> None:
+    # LE requesters read no records and work no cases; admins run the system but read no one's records.
+    for group in (READ_RECORDS, QUICKHIT, CASES, CASE_ASSIGN, REQUEST_WORK, REQUEST_TRIAGE):
+        assert LE_REQUESTER not in group and ADMIN not in group, group
+    assert {LE_REQUESTER} == REQUEST_SUBMIT
+    assert CASE_MANAGER in CASE_ASSIGN and ANALYST not in CASE_ASSIGN
 
 
 def test_every_route_for_every_role(web_app: FastAPI, client_as: Callable[..., TestClient]) -> None:
@@ -158,10 +241,15 @@ def test_open_routes_and_static_assets(web_app: FastAPI) -> None:
 def test_openapi_lists_the_api_for_a_logged_in_user(client_as: Callable[..., TestClient]) -> None:
     schema = client_as(ANALYST).get("/openapi.json").json()
     assert {"/api/lookup", "/api/stats", "/api/ingest", "/public/registry-counts"} <= set(schema["paths"])
+    assert {"/api/search", "/api/quickhit", "/api/requests", "/api/cases", "/api/notifications"} <= set(
+        schema["paths"]
+    )
     assert schema["components"]["securitySchemes"]["session"]["in"] == "cookie"
 
 
 def test_role_specific_home_pages(client_as: Callable[..., TestClient]) -> None:
     assert "Identifier lookup" in client_as(SUPERVISOR).get("/").text
     assert "Identifier lookup" not in client_as(ADMIN).get("/").text
-    assert "Identifier lookup" not in client_as("le_requester").get("/").text
+    le_home = client_as("le_requester").get("/").text
+    assert "Identifier lookup" not in le_home and 'href="/requests/new"' in le_home
+    assert 'href="/search"' in client_as(ANALYST).get("/").text

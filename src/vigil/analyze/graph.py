@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, select
 
 from vigil import audit
 from vigil.analyze.links import (
+    ALL_PARTIES,
     KIND_WEIGHTS,
     UNLINKED_TYPES,
     Key,
@@ -32,6 +33,7 @@ from vigil.analyze.links import (
     lookup_keys,
     members_of_persons,
     parse_key,
+    party_group,
     persons_of,
 )
 from vigil.analyze.records import UnknownReference, normalize_query
@@ -95,14 +97,34 @@ class GraphBuilder:
         self.kinds = [k for k in (kinds or KIND_WEIGHTS) if k in KIND_WEIGHTS]
         self.include_hubs = include_hubs
         self.record_ids: dict[str, int] = {}
+        # Which people inside a record a node speaks for (links.party_group); the records named as
+        # endpoints speak for all of theirs.
+        self.groups: dict[str, Any] = {}
+        self.whole: set[str] = set()
 
     # nodes ---------------------------------------------------------------------------------------
-    def add_record(self, ref: str, record_id: int, rtype: str) -> str:
-        node = record_node(ref)
+    def add_record(self, ref: str, record_id: int, rtype: str, party: int | None = None) -> str:
+        """The node of a record, or of one person inside it.
+
+        A case's suspect and its child are different people: a chain that reaches the case through
+        the suspect's phone must not leave through the child's. So a record met on the way is split
+        by party group (links.party_group): "record:REF" for its subject and own identifiers,
+        "record:REF#N" for party N. An endpoint stays whole.
+        """
+        group: Any = ALL_PARTIES if ref in self.whole else party_group(party)
+        node = record_node(ref) if group in (ALL_PARTIES, 0) else f"{record_node(ref)}#{group}"
         if node not in self.graph:
-            self.graph.add_node(node, kind="record", ref=ref, type=rtype, label=ref)
+            attrs: dict[str, Any] = {"kind": "record", "ref": ref, "type": rtype, "label": ref}
+            if group not in (ALL_PARTIES, 0):
+                attrs.update(party=group, label=f"{ref}#{group}")
+            self.graph.add_node(node, **attrs)
         self.record_ids[node] = record_id
+        self.groups.setdefault(node, group)
         return node
+
+    def _speaks_for(self, node: str, party: int | None) -> bool:
+        group = self.groups.get(node, ALL_PARTIES)
+        return group == ALL_PARTIES or party_group(party) == group
 
     def add_identifier(self, key: Key, records: int, subjects: int, hub: bool) -> str:
         node = identifier_node(key)
@@ -128,6 +150,7 @@ class GraphBuilder:
     def start(self, endpoint: Endpoint) -> str:
         if endpoint.kind == "record":
             rid, rtype = current_records(self.conn, [endpoint.value])[endpoint.value]
+            self.whole.add(endpoint.value)
             return self.add_record(endpoint.value, rid, rtype)
         if endpoint.kind == "person":
             return self.add_person(endpoint.value)
@@ -157,29 +180,36 @@ class GraphBuilder:
         return set(self.graph.nodes) - before
 
     def _expand_records(self, nodes: list[str]) -> None:
-        by_id = {self.record_ids[n]: n for n in nodes}
+        by_id: dict[int, list[str]] = {}
+        for n in nodes:
+            by_id.setdefault(self.record_ids[n], []).append(n)
         held = identifiers_of(self.conn, by_id, self.kinds)
         infos = self.index.info({h.key for items in held.values() for h in items})
         for rid, items in held.items():
             for h in items:
                 info = infos.get(h.key)
-                if info is None:
+                if info is None or (info.hub and not self.include_hubs):
                     continue
-                if info.hub and not self.include_hubs:
-                    continue
-                node = self.add_identifier(h.key, info.records, info.subjects, info.hub)
-                strength = KIND_WEIGHTS[h.kind] * self.settings.rarity(info.subjects)
-                self.graph.add_edge(
-                    by_id[rid],
-                    node,
-                    kind="holds",
-                    detail=h.detail or "",
-                    party=-1 if h.party is None else h.party,
-                    strength=round(strength, 4),
-                )
-        refs = {self.graph.nodes[n]["ref"]: n for n in nodes}
-        for (ref, party), pid in persons_of(self.conn, refs).items():
-            self.graph.add_edge(refs[ref], self.add_person(pid), kind="member", party=party, strength=1.0)
+                for rnode in by_id[rid]:
+                    if not self._speaks_for(rnode, h.party):
+                        continue
+                    node = self.add_identifier(h.key, info.records, info.subjects, info.hub)
+                    strength = KIND_WEIGHTS[h.kind] * self.settings.rarity(info.subjects)
+                    self.graph.add_edge(
+                        rnode,
+                        node,
+                        kind="holds",
+                        detail=h.detail or "",
+                        party=-1 if h.party is None else h.party,
+                        strength=round(strength, 4),
+                    )
+        by_ref: dict[str, list[str]] = {}
+        for n in nodes:
+            by_ref.setdefault(self.graph.nodes[n]["ref"], []).append(n)
+        for (ref, party), pid in persons_of(self.conn, by_ref).items():
+            for rnode in by_ref[ref]:
+                if self._speaks_for(rnode, party):
+                    self.graph.add_edge(rnode, self.add_person(pid), kind="member", party=party, strength=1.0)
 
     def _expand_identifiers(self, nodes: list[str]) -> None:
         keys: dict[Key, str] = {}
@@ -198,7 +228,7 @@ class GraphBuilder:
             for holder in info.holders:
                 if not self._record_allowed(holder.type):
                     continue
-                rnode = self.add_record(holder.ref, holder.record_id, holder.type)
+                rnode = self.add_record(holder.ref, holder.record_id, holder.type, holder.party)
                 if not self.graph.has_edge(rnode, node):
                     self.graph.add_edge(
                         rnode,
@@ -217,7 +247,7 @@ class GraphBuilder:
             for ref, party in ms:
                 if ref not in current or not self._record_allowed(current[ref][1]):
                     continue
-                rnode = self.add_record(ref, *current[ref])
+                rnode = self.add_record(ref, *current[ref], party)
                 self.graph.add_edge(rnode, pnode, kind="member", party=party, strength=1.0)
 
 
@@ -337,7 +367,10 @@ def path_steps(graph: nx.Graph, path: list[str]) -> list[dict[str, Any]]:
     for i, node in enumerate(path):
         data = graph.nodes[node]
         if data["kind"] == "record":
-            steps.append({"ref": data["ref"], "type": data["type"], "via": pending})
+            step = {"ref": data["ref"], "type": data["type"], "via": pending}
+            if "party" in data:
+                step["party"] = data["party"]  # the person inside the record the chain passes through
+            steps.append(step)
             pending = None
             continue
         label = data["label"] if data["kind"] == "identifier" else f"person:{data['person_id']}"

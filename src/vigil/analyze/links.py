@@ -48,6 +48,7 @@ UNKNOWN_PLATFORM_FACTOR = 0.7
 # Record types that never link: an agency's contact phone says nothing about a suspect.
 UNLINKED_TYPES = frozenset({"agency"})
 _CHUNK = 500
+ALL_PARTIES = "all"  # the record asked about: every identifier in it counts
 _DRIVER_CHUNK = 5000  # under SQLite's 32,766 bound parameters; PostgreSQL gets one array
 
 
@@ -369,6 +370,19 @@ class _Reach:
     score: float
     steps: list[dict[str, str]]
     shared: list[str]
+    group: int | str | None = ALL_PARTIES  # whose identifiers a chain may go on through (party_group)
+
+
+def party_group(party: int | None) -> int:
+    """Which person inside a record an identifier speaks for, for chaining.
+
+    A record holds several people (a case's child, companions and suspects; a tip's suspect and
+    victim). A chain that came in through one of them may only go on through that one's
+    identifiers, or it would join two different people met in one case. The subject (party 0) and
+    the record's own identifiers (party None: a tip's IPs and narrative) count as one group: a tip
+    is about its suspect.
+    """
+    return 0 if party is None else party
 
 
 def edge_weight(settings: LinkSettings, kind: str, subjects: int, *details: str | None) -> float:
@@ -390,20 +404,20 @@ def _noisy_or(scores: Iterable[float]) -> float:
 class _Edges:
     """Edges out of one record: target record id -> (best first) [(weight, via key text)]."""
 
-    by_target: dict[int, list[tuple[float, str]]] = field(default_factory=dict)
-    holder: dict[int, Holder] = field(default_factory=dict)
+    by_target: dict[int, list[tuple[float, str, Holder]]] = field(default_factory=dict)
 
     def add(self, target: Holder, weight: float, via: str) -> None:
-        self.by_target.setdefault(target.record_id, []).append((weight, via))
-        self.holder.setdefault(target.record_id, target)
+        self.by_target.setdefault(target.record_id, []).append((weight, via, target))
 
     def scored(self) -> Iterator[tuple[Holder, float, list[str]]]:
-        for rid, found in self.by_target.items():
-            best: dict[str, float] = {}
-            for weight, via in found:
-                best[via] = max(weight, best.get(via, 0.0))
-            ordered = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))
-            yield self.holder[rid], _noisy_or(w for _, w in ordered), [via for via, _ in ordered]
+        """(the holder behind the strongest via, combined score, vias strongest first) per target."""
+        for found in self.by_target.values():
+            best: dict[str, tuple[float, Holder]] = {}
+            for weight, via, holder in found:
+                if via not in best or weight > best[via][0]:
+                    best[via] = (weight, holder)
+            ordered = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))
+            yield ordered[0][1][1], _noisy_or(w for _, (w, _) in ordered), [via for via, _ in ordered]
 
 
 def record_edges(
@@ -437,21 +451,29 @@ def record_edges(
     return out, infos
 
 
-def same_person_links(conn: Connection, records: dict[int, str]) -> dict[int, list[tuple[Holder, str]]]:
-    """Records that resolution put in the same person as each given record (via "person:ID")."""
+def same_person_links(
+    conn: Connection, records: dict[int, str], groups: dict[int, Any] | None = None
+) -> dict[int, list[tuple[Holder, str]]]:
+    """Records that resolution put in the same person as each given record (via "person:ID").
+
+    With `groups` (record id -> party group or ALL_PARTIES), only the persons of that group count.
+    """
     persons = persons_of(conn, records.values())
     if not persons:
         return {}
     members = members_of_persons(conn, set(persons.values()))
     member_refs = {ref for ms in members.values() for ref, _ in ms}
     current = current_records(conn, member_refs)
-    by_ref: dict[str, list[str]] = {}
-    for (ref, _), pid in persons.items():
-        if pid not in by_ref.setdefault(ref, []):
-            by_ref[ref].append(pid)
+    by_ref: dict[str, list[tuple[int, str]]] = {}
+    for (ref, party), pid in persons.items():
+        by_ref.setdefault(ref, []).append((party, pid))
     out: dict[int, list[tuple[Holder, str]]] = {}
     for rid, ref in records.items():
-        for pid in by_ref.get(ref, ()):
+        group = (groups or {}).get(rid, ALL_PARTIES)
+        pids = {
+            pid for party, pid in by_ref.get(ref, ()) if group == ALL_PARTIES or party_group(party) == group
+        }
+        for pid in sorted(pids):
             for mref, mparty in members.get(pid, ()):
                 if mref == ref or mref not in current:
                     continue
@@ -501,7 +523,13 @@ def link_records(
         held = identifiers_of(conn, level)
         if hop == 1:
             own = held.get(rid, [])
-        persons = same_person_links(conn, {r.record_id: r.ref for r in level.values()})
+        for record_id, items in held.items():
+            group = level[record_id].group
+            if group != ALL_PARTIES:
+                held[record_id] = [h for h in items if party_group(h.party) == group]
+        persons = same_person_links(
+            conn, {r.record_id: r.ref for r in level.values()}, {r.record_id: r.group for r in level.values()}
+        )
         edges, infos = record_edges(index, held, persons)
         if hop == 1:
             own_infos = infos
@@ -524,6 +552,7 @@ def link_records(
                         score,
                         [*source.steps, {"ref": holder.ref, "via": vias[0]}],
                         vias,
+                        party_group(holder.party),
                     )
         seen.update(reached)
         for reach in reached.values():
@@ -574,7 +603,7 @@ def tip_links(
     ref: str,
     actor: Actor,
     *,
-    hops: int = 2,
+    hops: int = 6,
     types: Iterable[str] | None = None,
     settings: LinkSettings | None = None,
     limit: int | None = 200,

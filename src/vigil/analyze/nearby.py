@@ -20,10 +20,11 @@ from sqlalchemy import Engine, and_, or_, select
 
 from vigil import audit
 from vigil.analyze.incidents import plate_or_none
+from vigil.analyze.series_offenders import Profile, Residence, load_profiles
 from vigil.analyze.spacetime import aware, bbox
 from vigil.config import Actor
 from vigil.normalize.geocode import haversine_miles
-from vigil.resolve.membership import members_of, person_of
+from vigil.resolve.run import ensure_resolved
 from vigil.store import tables as t
 
 # Which event of a record is its "when and where".
@@ -115,16 +116,18 @@ def nearby(
     radius_mi: float = 10.0,
     days: float = 30.0,
 ) -> dict[str, object]:
-    """Everything near a case, ranked by distance (audited search)."""
+    """Everything near a case, ranked by distance (audited search). Persons are brought up to date
+    first, so one person's registry and vendor records come back as one entry."""
     centre = find_centre(engine, case)
+    ensure_resolved(engine, actor)
     lat_lo, lat_hi, lon_lo, lon_hi = bbox(centre.lat, centre.lon, radius_mi)
     with engine.connect() as conn:
-        persons = _persons(engine, conn, centre, radius_mi, (lat_lo, lat_hi, lon_lo, lon_hi))
+        persons = _persons(conn, centre, radius_mi, (lat_lo, lat_hi, lon_lo, lon_hi))
         incidents = _events(conn, centre, radius_mi, days, (lat_lo, lat_hi, lon_lo, lon_hi), incidents=True)
         lpr = _events(conn, centre, radius_mi, days, (lat_lo, lat_hi, lon_lo, lon_hi), kinds=("lpr_hit",))
         leads = _events(conn, centre, radius_mi, days, (lat_lo, lat_hi, lon_lo, lon_hi), kinds=("sighting",))
         _lpr_details(conn, lpr)
-        _mentions(conn, centre, leads)
+        _mentions(conn, centre, leads, radius_mi, days)
     for item in incidents:
         item.pop("_record_id")
     document = {
@@ -149,21 +152,17 @@ def nearby(
     return document
 
 
-def _persons(engine: Engine, conn, centre: Centre, radius: float, box: tuple[float, ...]) -> list[dict]:  # type: ignore[no-untyped-def]
-    ad, sr, reg = t.address, t.source_record, t.registration
+def _persons(conn, centre: Centre, radius: float, box: tuple[float, ...]) -> list[dict]:  # type: ignore[no-untyped-def]
+    """Registered offenders with an address valid at the case date within the radius, one entry per
+    person: every address of all his records valid that day (in or out of the radius), labelled."""
+    ad, sr = t.address, t.source_record
     lat_lo, lat_hi, lon_lo, lon_hi = box
     rows = conn.execute(
         select(
             sr.c.ref,
-            sr.c.source,
-            ad.c.record_id,
             ad.c.party,
-            ad.c.context,
-            ad.c.kind,
-            ad.c.std_line,
             ad.c.lat,
             ad.c.lon,
-            ad.c.geo_precision,
             ad.c.valid_from,
             ad.c.valid_to,
             ad.c.valid_to_precision,
@@ -178,74 +177,87 @@ def _persons(engine: Engine, conn, centre: Centre, radius: float, box: tuple[flo
             or_(ad.c.party == 0, ad.c.party.is_(None)),
         )
     ).all()
-    found = []
-    for r in rows:
-        distance = haversine_miles(centre.lat, centre.lon, r.lat, r.lon)
-        if distance > radius or not _valid_at(centre.day, r.valid_from, r.valid_to, r.valid_to_precision):
-            continue
-        found.append((distance, r))
-    registrations = {
-        row.record_id: row
-        for row in conn.execute(
-            select(reg.c.record_id, reg.c.state, reg.c.status, reg.c.tier, reg.c.registrant_id).where(
-                reg.c.record_id.in_({r.record_id for _, r in found} or {-1})
+    keys = {
+        (r.ref, r.party or 0)
+        for r in rows
+        if haversine_miles(centre.lat, centre.lon, r.lat, r.lon) <= radius
+        and _valid_at(centre.day, r.valid_from, r.valid_to, r.valid_to_precision)
+    }
+    out = []
+    # Only registered offenders: load_profiles drops persons with no registration on any record.
+    for p in load_profiles(conn, keys):
+        addresses = [_address(a, centre, radius) for a in p.addresses if a.valid_on(centre.day)]
+        # Nearest first; at equal distance the registered address is the one shown.
+        addresses.sort(
+            key=lambda a: (
+                a["distance_mi"] if a["distance_mi"] is not None else float("inf"),
+                a["label"] != "registered",
+                a["ref"],
             )
         )
-    }
-    by_subject: dict[str, dict] = {}
-    # Nearest first; at equal distance the registered address is the one shown.
-    for distance, r in sorted(found, key=lambda x: (x[0], x[1].context != "registration", x[1].ref)):
-        person_id = person_of(engine, r.ref, 0)
-        refs = [m.ref for m in members_of(engine, person_id)] if person_id else [r.ref]
-        registration = registrations.get(r.record_id) or _registration_of(conn, refs)
-        if registration is None:
-            continue  # not a registered offender (as far as the store knows)
-        label = "registered" if r.context == "registration" else "last_known"
-        key = person_id or r.ref
-        entry = by_subject.get(key)
-        address = {
-            "ref": r.ref,
-            "label": label,
-            "source": r.source,
-            "address": r.std_line,
-            "lat": r.lat,
-            "lon": r.lon,
-            "geo_precision": r.geo_precision,
-            "valid_from": r.valid_from.isoformat() if r.valid_from else None,
-            "valid_to": r.valid_to.isoformat() if r.valid_to else None,
-            "distance_mi": round(distance, 2),
-        }
-        if entry is None:
-            by_subject[key] = {
-                "person_id": person_id,
-                "refs": refs,
-                "distance_mi": round(distance, 2),
-                "address_ref": r.ref,
-                "address_label": label,
-                "address": r.std_line,
-                "lat": r.lat,
-                "lon": r.lon,
-                "registration": {
-                    "registrant_id": registration.registrant_id,
-                    "state": registration.state,
-                    "status": registration.status,
-                    "tier": registration.tier,
-                },
-                "addresses": [address],
+        inside = [a for a in addresses if a["within_radius"]]
+        if not inside:
+            continue  # only addresses of his records at other times were near
+        best = inside[0]
+        out.append(
+            {
+                "person_id": p.person_id,
+                "refs": p.refs,
+                "distance_mi": best["distance_mi"],
+                "address_ref": best["ref"],
+                "address_label": best["label"],
+                "address": best["address"],
+                "lat": best["lat"],
+                "lon": best["lon"],
+                "registration": p.registration(),
+                "addresses": addresses,
+                "flags": _flags(p, addresses, centre.day),
             }
-        elif address not in entry["addresses"]:
-            entry["addresses"].append(address)
-    return list(by_subject.values())
+        )
+    out.sort(key=lambda x: (x["distance_mi"], x["address_label"] != "registered", x["refs"][0]))
+    return out
 
 
-def _registration_of(conn, refs: list[str]):  # type: ignore[no-untyped-def]
-    reg, sr = t.registration, t.source_record
-    return conn.execute(
-        select(reg.c.record_id, reg.c.state, reg.c.status, reg.c.tier, reg.c.registrant_id)
-        .join(sr, sr.c.id == reg.c.record_id)
-        .where(sr.c.ref.in_(refs), sr.c.is_current.is_(True))
-        .order_by(reg.c.last_verified.desc())
-    ).first()
+def _address(a: Residence, centre: Centre, radius: float) -> dict:  # type: ignore[type-arg]
+    distance = haversine_miles(centre.lat, centre.lon, a.lat, a.lon) if a.located else None
+    return {
+        "ref": a.ref,
+        "label": a.label,
+        "source": a.source,
+        "address": a.address,
+        "lat": a.lat if a.located else None,
+        "lon": a.lon if a.located else None,
+        "geo_precision": a.geo_precision,
+        "valid_from": a.valid_from.isoformat() if a.valid_from else None,
+        "valid_to": a.valid_to.isoformat() if a.valid_to else None,
+        "distance_mi": round(distance, 2) if distance is not None else None,
+        "within_radius": distance is not None and distance <= radius,
+    }
+
+
+def _same_place(a: dict, b: dict) -> bool:  # type: ignore[type-arg]
+    """Sources write one address differently ("APT 28", "# 28"): the same point counts as the same."""
+    if a["address"] == b["address"]:
+        return True
+    if None in (a["lat"], b["lat"]):
+        return False
+    return haversine_miles(a["lat"], a["lon"], b["lat"], b["lon"]) < 0.05
+
+
+def _flags(p: Profile, addresses: list[dict], day: date) -> list[str]:  # type: ignore[type-arg]
+    """What an analyst should look at twice: registry and vendors disagree, he is dead or jailed."""
+    flags = []
+    registered = [a for a in addresses if a["label"] == "registered"]
+    last_known = [a for a in addresses if a["label"] == "last_known"]
+    if registered and not any(a["within_radius"] for a in registered):
+        flags.append("registered_address_outside_radius")
+    if registered and last_known and not any(_same_place(a, b) for a in registered for b in last_known):
+        flags.append("last_known_differs_from_registered")
+    if p.deceased_on is not None and p.deceased_on <= day:
+        flags.append("deceased")
+    if any(r["status"] == "incarcerated" for r in p.registrations):
+        flags.append("incarcerated")
+    return flags
 
 
 def _events(
@@ -338,7 +350,7 @@ def _raw_plate(raw: str | None) -> str | None:
     return plate_or_none(vehicle.get("plate")) if isinstance(vehicle, dict) else None
 
 
-def _mentions(conn, centre: Centre, leads: list[dict]) -> None:  # type: ignore[no-untyped-def]
+def _mentions(conn, centre: Centre, leads: list[dict], radius: float, days: float) -> None:  # type: ignore[no-untyped-def]
     """Leads that name the case number, wherever they were seen (added once, flagged)."""
     for lead in leads:
         lead.pop("_record_id", None)
@@ -375,6 +387,8 @@ def _mentions(conn, centre: Centre, leads: list[dict]) -> None:  # type: ignore[
                 "lat": lat,
                 "lon": lon,
                 "mentions_case": True,
-                "outside_radius": True,
+                # Listed only because it names the case: say which bound it is outside of.
+                "outside_radius": distance is None or distance > radius,
+                "outside_window": gap is None or abs(gap) > days,
             }
         )

@@ -77,9 +77,12 @@ class Series:
     center: tuple[float, float] | None
     radius_mi: float | None
     incidents: list[Incident] = field(default_factory=list)
+    # Registered offenders who may be behind the series (series_offenders.attach_offenders), best first.
+    offenders: list[dict[str, object]] | None = None
+    offenders_considered: int | None = None  # registered offenders scored, shown or not
 
     def document(self) -> dict[str, object]:
-        return {
+        doc: dict[str, object] = {
             "series_id": self.series_id,
             "refs": self.refs,
             "score": round(self.score, 4),
@@ -101,6 +104,10 @@ class Series:
                 for link in self.links
             ],
         }
+        if self.offenders is not None:
+            doc["offenders"] = self.offenders
+            doc["offenders_considered"] = self.offenders_considered
+        return doc
 
 
 @dataclass(slots=True)

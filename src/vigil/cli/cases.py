@@ -15,6 +15,7 @@ from vigil import audit
 from vigil.analyze import gridsearch as grid_mod
 from vigil.analyze import nearby as nearby_mod
 from vigil.analyze import series as series_mod
+from vigil.analyze import series_offenders as offenders_mod
 from vigil.analyze import unidentified as unid_mod
 from vigil.analyze.incidents import load_incidents
 from vigil.analyze.summary import incident_summary
@@ -83,6 +84,16 @@ def series(
     max_miles: Annotated[float, typer.Option(help="Never link incidents farther apart.")] = 25.0,
     max_days: Annotated[float, typer.Option(help="Never link incidents further apart in time.")] = 90.0,
     min_size: Annotated[int, typer.Option(help="Show series of at least this many incidents.")] = 2,
+    offenders: Annotated[
+        bool, typer.Option("--offenders/--no-offenders", help="Rank registered offenders for each series.")
+    ] = True,
+    offender_radius_mi: Annotated[
+        float, typer.Option("--offender-radius-mi", help="Offenders who lived this close to an incident.")
+    ] = 10.0,
+    top_offenders: Annotated[int, typer.Option(help="Offenders shown per series.")] = 3,
+    min_offender_score: Annotated[
+        float, typer.Option(help="Show offenders scoring at least this (0-1, a probability).")
+    ] = 0.01,
     map_out: MapOut = None,
     db: Db = None,
     user: User = None,
@@ -101,6 +112,11 @@ def series(
     except audit.PurposeRequired as exc:
         raise fail(str(exc)) from exc
     found = [s for s in result.series if len(s.refs) >= min_size]
+    if offenders:
+        params_o = offenders_mod.OffenderParams(
+            radius_mi=offender_radius_mi, top=top_offenders, min_score=min_offender_score
+        )
+        offenders_mod.attach_offenders(engine, actor(user, purpose), found, params_o)
     document = {**result.document(), "series": [s.document() for s in found]}
     if map_out:
         features = []
@@ -130,7 +146,7 @@ def series(
         return
     con = console(fmt)
     table = Table(title=f"{len(found)} possible series among {result.incidents:,} incidents")
-    for column in ("series", "n", "score", "first", "last", "why"):
+    for column in ("series", "n", "score", "first", "last", "why", *(("offenders",) if offenders else ())):
         table.add_column(column, overflow="fold")
     for s in found:
         table.add_row(
@@ -140,8 +156,19 @@ def series(
             f"{s.first:%Y-%m-%d}" if s.first else "",
             f"{s.last:%Y-%m-%d}" if s.last else "",
             "; ".join(s.reasons[:4]),
+            *((_offender_cell(s.offenders or [], s.offenders_considered or 0),) if offenders else ()),
         )
     con.print(table)
+
+
+def _offender_cell(ranked: list[dict], considered: int) -> str:
+    """Who, how likely, and the strongest reason."""
+    lines = []
+    for o in ranked:
+        who = o["person_id"] or o["refs"][0]
+        reason = o["reasons"][0] if o["reasons"] else ""
+        lines.append(f"{who} {o['score']:.2f}: {reason}")
+    return "\n".join(lines) or f"none of the {considered} registered offender(s) considered fits"
 
 
 def _decide(
@@ -220,7 +247,7 @@ def nearby(
         return
     con = console(fmt)
     table = Table(title=f"Registered offenders within {radius_mi:g} mi of {document['case']}")
-    for column in ("mi", "person", "address", "label", "status", "refs"):
+    for column in ("mi", "person", "address", "label", "status", "other addresses then", "flags", "refs"):
         table.add_column(column, overflow="fold")
     for p in document["persons"]:
         table.add_row(
@@ -229,17 +256,50 @@ def nearby(
             p["address"],
             p["address_label"],
             (p.get("registration") or {}).get("status") or "",
+            _other_addresses(p),
+            ", ".join(p.get("flags", [])),
             ", ".join(p["refs"]),
         )
     con.print(table)
-    for key, title in (("incidents", "Incidents"), ("lpr_hits", "LPR hits"), ("leads", "Leads")):
-        rows = document[key]
-        t = Table(title=f"{title} within {radius_mi:g} mi and {days:g} days ({len(rows)})")
+    # Leads found only because they name the case (seen outside the radius or the window) apart.
+    elsewhere = [x for x in document["leads"] if x.get("outside_radius") or x.get("outside_window")]
+    leads = [x for x in document["leads"] if x not in elsewhere]
+    case_label = document.get("case_number") or document["case"]
+    for rows, title in (
+        (document["incidents"], f"Incidents within {radius_mi:g} mi and {days:g} days"),
+        (document["lpr_hits"], f"LPR hits within {radius_mi:g} mi and {days:g} days"),
+        (leads, f"Leads within {radius_mi:g} mi and {days:g} days"),
+        (elsewhere, f"Leads naming {case_label} seen outside the radius or the {days:g} days"),
+    ):
+        if not rows and title.startswith("Leads naming"):
+            continue
+        t = Table(title=f"{title} ({len(rows)})")
         for column in ("mi", "days", "kind", "at", "ref"):
             t.add_column(column, overflow="fold")
         for x in rows:
-            t.add_row(str(x["distance_mi"]), str(x["days_apart"]), x["kind"], x["at"] or "", x["ref"])
+            t.add_row(_mi(x["distance_mi"]), _num(x["days_apart"]), x["kind"], x["at"] or "", x["ref"])
         con.print(t)
+
+
+def _other_addresses(p: dict) -> str:
+    """The person's other addresses valid that day, one line per place with who says so."""
+    places: dict[str, list[dict]] = {}
+    for a in p.get("addresses", []):
+        if a["address"] != p["address"]:
+            places.setdefault(a["address"], []).append(a)
+    lines = []
+    for address, said in places.items():
+        who = "; ".join(f"{a['label']}: {a['ref']}" for a in said)
+        lines.append(f"{_mi(said[0]['distance_mi'])} mi {address} ({who})")
+    return "\n".join(lines)
+
+
+def _mi(value: float | None) -> str:
+    return "?" if value is None else f"{value:.1f}"
+
+
+def _num(value: float | None) -> str:
+    return "?" if value is None else f"{value:g}"
 
 
 # ---- unidentified ---------------------------------------------------------------------------------------

@@ -88,7 +88,7 @@ def tip_links_command(
     ],
     hops: Annotated[
         int, typer.Option(help="Follow chains this many records deep (1 = direct links only).")
-    ] = 2,
+    ] = 6,
     types: Types = None,
     min_score: Annotated[
         float | None, typer.Option(help="Weakest shared identifier that links (0-1).")

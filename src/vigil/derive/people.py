@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
+from functools import lru_cache
 
 from vigil.derive.rows import Derived, Row
 from vigil.model import records as m
@@ -27,10 +29,17 @@ def sex_code(value: str | None) -> str | None:
 
 def date_columns(prefix: str, value: str | None) -> Row:
     """`prefix` and `prefix_precision` columns for an optional partial date (already validated)."""
+    lo, precision = date_pair(value)
+    return {prefix: lo, f"{prefix}_precision": precision}
+
+
+@lru_cache(maxsize=100_000)
+def date_pair(value: str | None) -> tuple[date | None, str | None]:
+    """(first day, precision) of an optional partial date; cached: PartialDate.lo is computed per call."""
     if not value:
-        return {prefix: None, f"{prefix}_precision": None}
+        return None, None
     parsed = parse_date(value)
-    return {prefix: parsed.lo, f"{prefix}_precision": parsed.precision}
+    return parsed.lo, parsed.precision
 
 
 def optional_date(value: str | None) -> PartialDate | None:
@@ -61,7 +70,7 @@ class PartyWriter:
     def names(self, names: Iterable[m.Name | str]) -> None:
         for i, raw in enumerate(names):
             try:
-                parsed = parse_name(raw if isinstance(raw, str) else raw.model_dump(exclude_none=True))
+                parsed = parse_name(raw if isinstance(raw, str) else _name_fields(raw))
             except ValueError as exc:
                 self.out.warn(f"{self.path}names[{i}]", str(exc))
                 continue
@@ -128,13 +137,15 @@ class PartyWriter:
         """Adds an address row; returns its index inside the record (for employment/event links)."""
         if raw is None:
             return None
-        normalized = normalize_address(raw.model_dump(by_alias=True, exclude_none=True))
+        normalized = normalize_address(_address_fields(raw))
         if raw.lat is not None and raw.lon is not None:
             lat, lon, precision = raw.lat, raw.lon, "source"
         else:
             point = get_geocoder().geocode(normalized)
             lat, lon, precision = (point.lat, point.lon, point.precision) if point else (None, None, None)
         idx = len(self.out.rows.get("address", ()))
+        valid_from, valid_from_precision = date_pair(raw.from_)
+        valid_to, valid_to_precision = date_pair(raw.to)
         self.out.add(
             "address",
             {
@@ -153,8 +164,10 @@ class PartyWriter:
                 "lat": lat,
                 "lon": lon,
                 "geo_precision": precision,
-                **date_columns("valid_from", raw.from_),
-                **date_columns("valid_to", raw.to),
+                "valid_from": valid_from,
+                "valid_from_precision": valid_from_precision,
+                "valid_to": valid_to,
+                "valid_to_precision": valid_to_precision,
             },
         )
         return idx
@@ -274,8 +287,31 @@ class PartyWriter:
             self.identifier("registrant_id", reg.registrant_id.strip().upper())
 
 
-def _lo(value: str | None):  # type: ignore[no-untyped-def]
-    return parse_date(value).lo if value else None
+def _lo(value: str | None) -> date | None:
+    return date_pair(value)[0]
+
+
+def _name_fields(name: m.Name) -> dict[str, str | None]:
+    """What parse_name reads of a name; cheaper than model_dump, which also copies unknown keys."""
+    return {
+        "first": name.first,
+        "middle": name.middle,
+        "last": name.last,
+        "suffix": name.suffix,
+        "kind": name.kind,
+    }
+
+
+def _address_fields(address: m.Address) -> dict[str, str | None]:
+    """What normalize_address reads of an address (see _name_fields)."""
+    return {
+        "line1": address.line1,
+        "line2": address.line2,
+        "city": address.city,
+        "state": address.state,
+        "zip": address.zip,
+        "country": address.country,
+    }
 
 
 def _upper(value: str | None) -> str | None:

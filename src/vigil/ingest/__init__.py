@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from vigil.config import Actor
+from vigil.ingest.jsonl import jsonl_items
 from vigil.ingest.loader import LoadSummary, StrictLoadFailed, load_records
-from vigil.ingest.reader import Parsed, Reject, file_sha256, parse_line, read_jsonl
+from vigil.ingest.prepare import Prepared, prepare
+from vigil.ingest.reader import Reject, file_sha256
 from vigil.ingest.tabular import TabularError, parse_tabular
+from vigil.store.bulk import RowBinder
 
 TABULAR_SUFFIXES = (".csv", ".xlsx", ".xlsm")
 
@@ -31,15 +34,32 @@ def ingest_file(
     source: str | None = None,
     column_map: dict[str, str] | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> LoadSummary:
-    """Load one .jsonl/.jsonl.gz/.csv/.xlsx file; `progress` gets bytes consumed (JSONL) or rows (sheets)."""
+    """Load one .jsonl/.jsonl.gz/.csv/.xlsx file; `progress` gets bytes consumed (JSONL) or rows (sheets).
+
+    `workers`: processes preparing a JSONL file's lines beside the writer; None = chosen by file size
+    and CPUs, 0 = all in this process.
+    """
+    binder = RowBinder(engine.dialect)
     if is_tabular(path):
         if not source:
             raise TabularError(f"{path}: a spreadsheet needs --source (e.g. registry:TX): who asserts it")
-        items: Iterator[Parsed | Reject] = parse_tabular(path, source, column_map)
-        row_progress = progress
-    else:
-        items, row_progress = _jsonl_items(path, progress), None
+        rows = (prepare(item, binder) for item in parse_tabular(path, source, column_map))
+        return _load(engine, path, rows, actor, strict, rejects_path, progress)
+    with jsonl_items(path, binder, progress, workers) as items:
+        return _load(engine, path, items, actor, strict, rejects_path, None)
+
+
+def _load(
+    engine: Engine,
+    path: Path,
+    items: Iterable[Prepared | Reject],
+    actor: Actor,
+    strict: bool,
+    rejects_path: Path | None,
+    row_progress: Callable[[int], None] | None,
+) -> LoadSummary:
     return load_records(
         engine,
         str(path),
@@ -50,15 +70,3 @@ def ingest_file(
         rejects_path=rejects_path,
         progress=row_progress,
     )
-
-
-def _jsonl_items(path: Path, progress: Callable[[int], None] | None) -> Iterator[Parsed | Reject]:
-    """Parsed lines, reporting bytes of the (possibly compressed) file consumed as it goes."""
-    reported = 0
-    for line_no, data, position in read_jsonl(path):
-        yield parse_line(str(path), line_no, data)
-        if progress and position - reported >= 1 << 16:
-            progress(position - reported)
-            reported = position
-    if progress:
-        progress(max(0, path.stat().st_size - reported))

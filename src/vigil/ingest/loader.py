@@ -16,21 +16,36 @@ from itertools import islice
 from pathlib import Path
 
 import orjson
-from sqlalchemy import Connection, Engine, Table, bindparam, insert, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
 
 from vigil import audit
 from vigil.config import Actor, data_dir
-from vigil.derive import derive
-from vigil.ingest.reader import Parsed, Reject
-from vigil.normalize.dates import parse_date
+from vigil.ingest.prepare import Prepared
+from vigil.ingest.reader import Reject
 from vigil.store import tables as t
+from vigil.store.bulk import RowBinder, insert_rows, insert_tuples, next_ids, sync_id_sequence
 from vigil.store.db import write_transaction
-from vigil.store.bulk import insert_rows, next_ids, sync_id_sequence
 
 CHUNK = 2000
 _PARAMS_PER_IN = 500  # keeps IN lists inside every backend's bound-parameter limit
 _LOAD_LOCK = 0x56494C44  # PostgreSQL advisory lock: one load at a time keeps versions consistent
-_TABLES: dict[str, Table] = {table.name: table for table in t.DERIVED_TABLES}
+# Derived rows to insert, by (table name, columns); each tuple starts with record_id.
+Buckets = dict[tuple[str, tuple[str, ...]], list[tuple[object, ...]]]
+_SOURCE_COLUMNS = (
+    "id",
+    "ref",
+    "source",
+    "record_id",
+    "version",
+    "type",
+    "as_of",
+    "raw",
+    "content_hash",
+    "is_current",
+    "load_id",
+    "line_no",
+    "loaded_at",
+)
 
 
 class StrictLoadFailed(Exception):
@@ -64,14 +79,14 @@ def load_records(
     engine: Engine,
     file_label: str,
     file_sha256: str,
-    items: Iterable[Parsed | Reject],
+    items: Iterable[Prepared | Reject],
     actor: Actor,
     *,
     strict: bool = False,
     rejects_path: Path | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> LoadSummary:
-    """Loads parsed lines (or rejects) from one file; returns what happened."""
+    """Loads prepared lines (or rejects) from one file; returns what happened."""
     started = datetime.now(UTC)
     summary = LoadSummary(file=file_label)
     try:
@@ -142,15 +157,15 @@ def _audit_query(summary: LoadSummary, sha256: str, strict: bool) -> dict[str, o
     }
 
 
-def _chunks(items: Iterable[Parsed | Reject], size: int) -> Iterator[list[Parsed | Reject]]:
+def _chunks(items: Iterable[Prepared | Reject], size: int) -> Iterator[list[Prepared | Reject]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
 
 
-def _screen(chunk: list[Parsed | Reject], seen: dict[str, int], summary: LoadSummary) -> list[Parsed]:
+def _screen(chunk: list[Prepared | Reject], seen: dict[str, int], summary: LoadSummary) -> list[Prepared]:
     """Counts rejects and drops in-file duplicates of (source, id); returns the lines to store."""
-    good: list[Parsed] = []
+    good: list[Prepared] = []
     for item in chunk:
         summary.read += 1
         if isinstance(item, Reject):
@@ -176,63 +191,77 @@ def _screen(chunk: list[Parsed | Reject], seen: dict[str, int], summary: LoadSum
     return good
 
 
-def _store_chunk(conn: Connection, load_id: int, chunk: list[Parsed], summary: LoadSummary) -> None:
+def _store_chunk(conn: Connection, load_id: int, chunk: list[Prepared], summary: LoadSummary) -> None:
     current = _current_versions(conn, [p.ref for p in chunk])
     now = datetime.now(UTC)
-    to_insert: list[tuple[Parsed, int]] = []
+    to_insert: list[tuple[Prepared, int]] = []
     superseded: list[int] = []
-    for parsed in chunk:
-        existing = current.get(parsed.ref)
+    for prepared in chunk:
+        existing = current.get(prepared.ref)
         if existing is None:
-            to_insert.append((parsed, 1))
+            to_insert.append((prepared, 1))
             summary.inserted += 1
-        elif existing[2] == parsed.content_hash:
+        elif existing[2] == prepared.content_hash:
             summary.unchanged += 1
         else:
             superseded.append(existing[0])
-            to_insert.append((parsed, existing[1] + 1))
+            to_insert.append((prepared, existing[1] + 1))
             summary.updated += 1
     if superseded:
         _retire(conn, superseded, now)
     if not to_insert:
         return
-    rows = [
-        {
-            "ref": parsed.ref,
-            "source": parsed.record.source,
-            "record_id": parsed.record.id,
-            "version": version,
-            "type": parsed.record.type,
-            "as_of": parse_date(parsed.record.as_of).lo if parsed.record.as_of else None,
-            "raw": parsed.raw,
-            "content_hash": parsed.content_hash,
-            "is_current": True,
-            "load_id": load_id,
-            "line_no": parsed.line,
-            "loaded_at": now,
-        }
-        for parsed, version in to_insert
-    ]
-    ids = next_ids(conn, t.source_record, len(rows))
-    for row, record_id in zip(rows, ids, strict=True):
-        row["id"] = record_id
-    insert_rows(conn, t.source_record, rows)
-    derived_rows: dict[str, list[dict[str, object]]] = {}
-    for (parsed, _), record_id in zip(to_insert, ids, strict=True):
-        derived = derive(parsed.record)
-        summary.by_type[parsed.record.type] += 1
-        summary.warnings += len(derived.warnings)
-        for table, table_rows in derived.rows.items():
-            bucket = derived_rows.setdefault(table, [])
-            for row in table_rows:
-                row["record_id"] = record_id
-                bucket.append(row)
-    write_derived(conn, derived_rows)
+    ids = next_ids(conn, t.source_record, len(to_insert))
+    # The two values every new version shares, in the form the driver takes them.
+    _, [(is_current, loaded_at)] = RowBinder(conn.dialect).bind(
+        t.source_record, [{"is_current": True, "loaded_at": now}]
+    )
+    insert_tuples(
+        conn,
+        t.source_record,
+        _SOURCE_COLUMNS,
+        [
+            (
+                record_id,
+                p.ref,
+                p.source,
+                p.id,
+                version,
+                p.type,
+                p.as_of,
+                p.raw,
+                p.content_hash,
+                is_current,
+                load_id,
+                p.line,
+                loaded_at,
+            )
+            for (p, version), record_id in zip(to_insert, ids, strict=True)
+        ],
+    )
+    derived: Buckets = {}
+    for (prepared, _), record_id in zip(to_insert, ids, strict=True):
+        summary.by_type[prepared.type] += 1
+        summary.warnings += prepared.warnings
+        for table, columns, rows in prepared.rows:
+            bucket = derived.get((table, columns))
+            if bucket is None:
+                bucket = derived[(table, columns)] = []
+            bucket.extend([(record_id, *values) for values in rows])
+    _write_buckets(conn, derived)
 
 
 def write_derived(conn: Connection, derived_rows: dict[str, list[dict[str, object]]]) -> None:
     for table in t.DERIVED_TABLES:
         insert_rows(conn, table, derived_rows.get(table.name, ()))
+
+
+def _write_buckets(conn: Connection, buckets: Buckets) -> None:
+    """Bound derived rows, grouped by (table, columns), in the tables' order."""
+    for table in t.DERIVED_TABLES:
+        for (name, columns), rows in buckets.items():
+            if name == table.name:
+                insert_tuples(conn, table, ("record_id", *columns), rows)
 
 
 def _current_versions(conn: Connection, refs: list[str]) -> dict[str, tuple[int, int, str]]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -594,4 +595,137 @@ login_failure = Table(
     Column("ip", String(64), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Index("ix_login_failure_username_at", "username", "at"),
+)
+
+
+# --- technical-assistance requests, in-app notifications (issue 7) ---
+# A law-enforcement requester asks for a comprehensive report, a quick-hit batch, a custom hybrid or an
+# RFI; a supervisor triages it, an analyst works it and returns a deliverable. `agency` is the
+# requester's agency when it was submitted: it alone decides which LE accounts may see the request and
+# its files. Files live in the store (not on a disk path), so a backup holds them and access is one rule.
+
+assistance_request = Table(
+    "assistance_request",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("kind", String(30), nullable=False),  # comprehensive_report, quickhit_batch, custom_hybrid, rfi
+    Column("title", String(300), nullable=False),
+    Column("details", Text, nullable=False, default=""),
+    Column(
+        "subject", String(440), nullable=False, default=""
+    ),  # person, record or case as the requester gave it
+    Column("urgency", String(10), nullable=False),  # routine, priority, urgent
+    Column("after_hours", Boolean, nullable=False, default=False),  # urgent and sent outside office hours
+    Column("status", String(20), nullable=False),  # submitted, triaged, assigned, in_progress, delivered, ...
+    Column("agency", String(200), nullable=False),
+    Column("requester", String(100), nullable=False),
+    Column("contact", String(300), nullable=False, default=""),
+    Column("triaged_by", String(100)),
+    Column("assignee", String(100)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column(
+        "due_at", DateTime(timezone=True), nullable=False
+    ),  # the SLA deadline (urgency; triage may move it)
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("closed_at", DateTime(timezone=True)),
+    Index("ix_assistance_request_agency", "agency"),
+    Index("ix_assistance_request_status", "status"),
+    Index("ix_assistance_request_assignee", "assignee"),
+)
+
+assistance_file = Table(
+    "assistance_file",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("request_id", RowId, ForeignKey("assistance_request.id", ondelete="CASCADE"), nullable=False),
+    Column("role", String(12), nullable=False),  # attachment (from the requester) or deliverable
+    Column("name", String(200), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("uploaded_by", String(100), nullable=False),
+    Column("uploaded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_assistance_file_request", "request_id"),
+)
+
+# The request's history, oldest first: every status change and every note, with who and when.
+assistance_event = Table(
+    "assistance_event",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("request_id", RowId, ForeignKey("assistance_request.id", ondelete="CASCADE"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user", String(100), nullable=False),
+    Column("action", String(20), nullable=False),  # submitted, triaged, assigned, started, note, delivered...
+    Column("status", String(20), nullable=False),  # the request's status after it
+    Column("note", Text, nullable=False, default=""),
+    Index("ix_assistance_event_request", "request_id"),
+)
+
+# In-app notifications, one row per recipient. `key` makes reminders idempotent (one per user and key).
+notification = Table(
+    "notification",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("user", String(100), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("text", String(1000), nullable=False),
+    Column("link", String(500), nullable=False, default=""),
+    Column("key", String(300)),
+    Column("seen_at", DateTime(timezone=True)),
+    UniqueConstraint("user", "key"),
+    Index("ix_notification_user_seen", "user", "seen_at"),
+)
+
+
+# --- case management of missing-child cases (issue 7) ---
+# Cases are the current `missing_case` source records, named by reference ("missing_cases/ID"). Who
+# works them is ours: a team (its members are accounts) and a case manager. `rule` says why the case
+# went where it went, e.g. continuity with an earlier case of the same child.
+
+case_team_member = Table(
+    "case_team_member",
+    metadata,
+    Column("team", String(100), primary_key=True),
+    Column("username", String(100), primary_key=True),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+case_assignment = Table(
+    "case_assignment",
+    metadata,
+    Column("case_ref", String(420), primary_key=True),
+    Column("team", String(100)),
+    Column("manager", String(100)),
+    Column("rule", String(500), nullable=False),
+    Column("assigned_by", String(100), nullable=False),
+    Column("assigned_at", DateTime(timezone=True), nullable=False),
+    Index("ix_case_assignment_team", "team"),
+    Index("ix_case_assignment_manager", "manager"),
+)
+
+case_note = Table(
+    "case_note",
+    metadata,
+    Column("id", RowId, primary_key=True, autoincrement=True),
+    Column("case_ref", String(420), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user", String(100), nullable=False),
+    Column("text", Text, nullable=False),
+    Index("ix_case_note_case", "case_ref"),
+)
+
+# Call-center leads an analyst attached to a case (a lead may concern several cases).
+case_lead = Table(
+    "case_lead",
+    metadata,
+    Column("case_ref", String(420), primary_key=True),
+    Column("lead_ref", String(420), primary_key=True),
+    Column("attached_by", String(100), nullable=False),
+    Column("attached_at", DateTime(timezone=True), nullable=False),
+    Column("note", String(1000), nullable=False, default=""),
+    Index("ix_case_lead_lead", "lead_ref"),
 )

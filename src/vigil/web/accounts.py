@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 
 from vigil import audit
 from vigil.config import Actor
+from vigil.store.db import write_transaction
 from vigil.store.tables import app_user, login_failure, web_session
 from vigil.web.roles import ROLES, SUPERVISOR
 from vigil.web.settings import WebSettings
@@ -66,7 +67,8 @@ class SessionInfo:
     purpose: str
 
     def actor(self, purpose: str = "") -> Actor:
-        return Actor(user=self.user.username, purpose=purpose, agency=self.user.agency)
+        # The role travels with the actor: the library decides from it who may unmask an SSN.
+        return Actor(user=self.user.username, purpose=purpose, agency=self.user.agency, role=self.user.role)
 
 
 class LoginStatus(StrEnum):
@@ -115,7 +117,7 @@ def create_user(
     _check_password(password)
     secret = pyotp.random_base32() if totp else None
     at = now or datetime.now(UTC)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         if conn.execute(select(app_user.c.id).where(app_user.c.username == username)).first():
             raise AccountError(f"user {username!r} already exists")
         conn.execute(
@@ -142,7 +144,7 @@ def set_password(engine: Engine, actor: Actor, username: str, password: str) -> 
     """Replace a password; every session of the account ends."""
     username = normalize_username(username)
     _check_password(password)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         user = _require(conn, username)
         conn.execute(
             update(app_user)
@@ -156,7 +158,7 @@ def set_password(engine: Engine, actor: Actor, username: str, password: str) -> 
 def set_disabled(engine: Engine, actor: Actor, username: str, disabled: bool = True) -> User:
     """Disable (or enable) an account; disabling ends its sessions at once."""
     username = normalize_username(username)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         user = _require(conn, username)
         conn.execute(update(app_user).where(app_user.c.id == user.id).values(disabled=disabled))
         if disabled:
@@ -211,7 +213,7 @@ def authenticate(engine: Engine, username: str, password: str, ip: str, settings
         row = conn.execute(select(app_user).where(app_user.c.username == username)).first()
     ok = _verify(row.password_hash if row else _dummy_hash(), password)
     if not ok or row is None or row.disabled:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             # Failures older than the window no longer count: drop this name's, so the table stays small.
             since = now - timedelta(seconds=settings.login_window_seconds)
             conn.execute(
@@ -220,7 +222,7 @@ def authenticate(engine: Engine, username: str, password: str, ip: str, settings
             conn.execute(login_failure.insert().values(username=username, ip=ip[:64], at=now))
         return LoginResult(LoginStatus.failed)
     if _hasher.check_needs_rehash(row.password_hash):
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             conn.execute(
                 update(app_user).where(app_user.c.id == row.id).values(password_hash=_hasher.hash(password))
             )
@@ -232,7 +234,7 @@ def verify_totp_code(engine: Engine, user: User, code: str, ip: str, settings: W
     """The second factor: a current code (one step of clock drift allowed), never the same code twice."""
     now = settings.clock()
     code = re.sub(r"\s+", "", code)
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         if _throttled(conn, user.username, ip, now, settings):
             return LoginResult(LoginStatus.throttled)
         row = conn.execute(select(app_user).where(app_user.c.id == user.id)).first()
@@ -256,7 +258,7 @@ def _matching_step(secret: str | None, code: str, last_step: int | None, now: da
 
 
 def clear_failures(engine: Engine, username: str, ip: str) -> None:
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         conn.execute(
             delete(login_failure).where(
                 login_failure.c.username == normalize_username(username), login_failure.c.ip == ip[:64]
@@ -293,7 +295,7 @@ def start_session(
     """A new session token (the cookie value). A replaced session (e.g. the pre-TOTP one) ends."""
     token = secrets.token_urlsafe(32)
     now = settings.clock()
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         if replaces:
             conn.execute(delete(web_session).where(web_session.c.token_hash == hash_token(replaces)))
         # Housekeeping on the rare path: drop this user's sessions that have already expired.
@@ -346,7 +348,7 @@ def load_session(engine: Engine, token: str, settings: WebSettings) -> SessionIn
     if now - last_seen > timedelta(seconds=60):
         # Touching on every request would make every page view a write; a minute's grain is plenty
         # for a 30-minute idle limit.
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             conn.execute(
                 update(web_session).where(web_session.c.token_hash == token_hash).values(last_seen=now)
             )
@@ -364,13 +366,13 @@ def load_session(engine: Engine, token: str, settings: WebSettings) -> SessionIn
 
 
 def end_session(engine: Engine, token: str) -> None:
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         conn.execute(delete(web_session).where(web_session.c.token_hash == hash_token(token)))
 
 
 def remember_purpose(engine: Engine, token_hash: str, purpose: str) -> None:
     """Keep the last purpose a user gave, so the next form can offer it (it is still sent each time)."""
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         conn.execute(
             update(web_session).where(web_session.c.token_hash == token_hash).values(purpose=purpose[:1000])
         )

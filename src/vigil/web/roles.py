@@ -20,3 +20,15 @@ READ_RECORDS: frozenset[str] = frozenset({ANALYST, CASE_MANAGER, SUPERVISOR})
 INGEST: frozenset[str] = frozenset({ANALYST, SUPERVISOR, ADMIN})
 AUDIT_REVIEW: frozenset[str] = frozenset({SUPERVISOR, ADMIN})
 STORE_STATS: frozenset[str] = READ_RECORDS | {ADMIN}
+QUICKHIT: frozenset[str] = READ_RECORDS
+# Technical-assistance requests: LE requesters file them (and see their agency's), supervisors triage
+# and assign, analysts work the ones assigned to them.
+REQUESTS: frozenset[str] = frozenset({LE_REQUESTER, ANALYST, SUPERVISOR})
+REQUEST_SUBMIT: frozenset[str] = frozenset({LE_REQUESTER})
+REQUEST_TRIAGE: frozenset[str] = frozenset({SUPERVISOR})
+REQUEST_WORK: frozenset[str] = frozenset({ANALYST, SUPERVISOR})
+REQUEST_CLOSE: frozenset[str] = frozenset({LE_REQUESTER, SUPERVISOR})
+# Missing-child case management: everyone who reads records works cases; routing cases to teams and
+# managers, and team membership, belong to case managers and supervisors.
+CASES: frozenset[str] = READ_RECORDS
+CASE_ASSIGN: frozenset[str] = frozenset({CASE_MANAGER, SUPERVISOR})

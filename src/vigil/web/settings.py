@@ -45,6 +45,10 @@ class WebSettings:
     max_upload_bytes: int = 2 << 30
     job_workers: int = 2
     upload_dir: Path | None = None  # default: <data dir>/uploads
+    # Office hours of the analytical unit: urgent requests arriving outside them are flagged after-hours.
+    office_tz: str = field(default_factory=lambda: os.environ.get("VIGIL_OFFICE_TZ", "America/New_York"))
+    office_hours: tuple[int, int] = (8, 18)
+    max_request_file_bytes: int = 25 << 20
     clock: Callable[[], datetime] = _now  # injectable so tests can move time forward
 
     def uploads(self) -> Path:

@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from vigil.web.accounts import SessionInfo
-from vigil.web.roles import AUDIT_REVIEW, INGEST, READ_RECORDS
+from vigil.web.roles import AUDIT_REVIEW, CASES, INGEST, QUICKHIT, READ_RECORDS, REQUESTS
 from vigil.web.security import CSRF_FIELD, csrf_token
 
 HERE = Path(__file__).parent
@@ -38,13 +38,30 @@ def nav(session: SessionInfo | None) -> list[tuple[str, str, str]]:
     role = session.user.role
     items = [("/", "Home", "h")]
     if role in READ_RECORDS:
+        items.append(("/search", "Search", "s"))
         items.append(("/lookup", "Lookup", "l"))
+    if role in QUICKHIT:
+        items.append(("/quickhit", "Quick-hit", "q"))
+    if role in CASES:
+        items.append(("/cases", "Cases", "k"))
+    if role in REQUESTS:
+        items.append(("/requests", "Requests", "r"))
     if role in INGEST:
         items.append(("/ingest", "Load data", "u"))
     if role in AUDIT_REVIEW:
         items.append(("/audit", "Audit", "a"))
+    items.append(("/notifications", "Notifications", "n"))
     items.append(("/public/counts", "Registry counts", "c"))
     return items
+
+
+def unread_count(request: Request, session: SessionInfo | None) -> int:
+    """Unread in-app notifications, for the badge in the navigation bar."""
+    if session is None:
+        return 0
+    from vigil.web.notices import unread  # (import here: notices imports the store, not templates)
+
+    return unread(request.app.state.engine, session.user.username)
 
 
 def render(
@@ -60,6 +77,7 @@ def render(
         {
             "session": session,
             "nav": nav(session),
+            "unread": unread_count(request, session),
             "csrf": csrf_token(request),
             "csrf_field": CSRF_FIELD,
             "pico": (STATIC_DIR / PICO_CSS).is_file(),

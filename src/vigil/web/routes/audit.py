@@ -17,7 +17,7 @@ from starlette.responses import Response
 from vigil import audit
 from vigil.store.tables import audit_log
 from vigil.web.accounts import SessionInfo
-from vigil.web.common import engine_of
+from vigil.web.common import audit_write, engine_of
 from vigil.web.roles import AUDIT_REVIEW
 from vigil.web.security import allow
 from vigil.web.templating import render
@@ -82,7 +82,7 @@ def audit_api(
 ) -> dict[str, Any]:
     """Newest entries first, as `vigil audit list --format json`."""
     engine = engine_of(request)
-    audit.write(engine, who.actor(), "audit_view", filters.document())
+    audit_write(engine, who.actor(), "audit_view", filters.document())
     return {"entries": list(_entries(engine, filters, limit))}
 
 
@@ -95,7 +95,7 @@ def audit_csv(
 ) -> Response:
     """Every matching entry as CSV (an export: it needs a purpose and is audited)."""
     engine = engine_of(request)
-    audit.write(engine, who.actor(purpose), "export", {"what": "audit_log", **filters.document()})
+    audit_write(engine, who.actor(purpose), "export", {"what": "audit_log", **filters.document()})
 
     def rows() -> Iterator[str]:
         buffer = io.StringIO()
@@ -142,7 +142,7 @@ def audit_page(
     limit: Annotated[int, Query(ge=1, le=MAX_LIST)] = 200,
 ) -> Response:
     engine = engine_of(request)
-    audit.write(engine, who.actor(), "audit_view", filters.document())
+    audit_write(engine, who.actor(), "audit_view", filters.document())
     entries = list(_entries(engine, filters, limit))
     return render(request, "audit.html", who, entries=entries, filters=filters, limit=limit)
 

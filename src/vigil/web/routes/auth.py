@@ -9,11 +9,18 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from vigil import audit
 from vigil.config import Actor
 from vigil.web import accounts
 from vigil.web.accounts import LoginStatus, SessionInfo
-from vigil.web.common import client_ip, engine_of, safe_next, set_session_cookie, settings_of, user_document
+from vigil.web.common import (
+    audit_write,
+    client_ip,
+    engine_of,
+    safe_next,
+    set_session_cookie,
+    settings_of,
+    user_document,
+)
 from vigil.web.roles import EVERYONE, PUBLIC
 from vigil.web.security import SESSION_COOKIE, allow, current_session, new_csrf_token
 from vigil.web.templating import render
@@ -113,7 +120,7 @@ def logout(request: Request, who: Annotated[SessionInfo, allow(EVERYONE)]) -> Re
     """End the session (server side: the cookie is worthless afterwards)."""
     engine = engine_of(request)
     accounts.end_session(engine, request.cookies.get(SESSION_COOKIE, ""))
-    audit.write(engine, who.actor(), "logout", {"ip": client_ip(request)})
+    audit_write(engine, who.actor(), "logout", {"ip": client_ip(request)})
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     new_csrf_token(request)
@@ -134,4 +141,4 @@ def _pending(request: Request) -> SessionInfo | None:
 
 def _audit_login(request: Request, user: accounts.User, mfa: bool) -> None:
     actor = Actor(user=user.username, agency=user.agency)
-    audit.write(engine_of(request), actor, "login", {"ip": client_ip(request), "totp": mfa})
+    audit_write(engine_of(request), actor, "login", {"ip": client_ip(request), "totp": mfa})

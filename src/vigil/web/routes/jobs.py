@@ -8,9 +8,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse
 from starlette.responses import Response
 
-from vigil import audit
 from vigil.web.accounts import SessionInfo
-from vigil.web.common import engine_of, jobs_of
+from vigil.web.common import audit_write, engine_of, jobs_of
 from vigil.web.jobs import Job
 from vigil.web.roles import EVERYONE
 from vigil.web.security import allow
@@ -31,7 +30,7 @@ def job_download(request: Request, job_id: str, who: Annotated[SessionInfo, allo
     job = _job(request, job_id, who)
     if job.download is None or not job.download.is_file():
         raise HTTPException(404, "this job has nothing to download")
-    audit.write(engine_of(request), who.actor(), "download", {"job": job.id, "kind": job.kind})
+    audit_write(engine_of(request), who.actor(), "download", {"job": job.id, "kind": job.kind})
     return FileResponse(job.download, filename=job.download_name or job.download.name)
 
 

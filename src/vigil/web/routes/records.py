@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from starlette.responses import Response
 
 from vigil.web import accounts
@@ -30,7 +30,7 @@ def record_api(
     history: bool = True,
 ) -> dict[str, Any]:
     """The record `SOURCE/ID` with every version (what changed in each), as `vigil record --history`."""
-    return record_document(engine_of(request), who.actor(purpose), ref, history)
+    return _document(request, who, ref, purpose, history)
 
 
 @router.get("/records/{ref:path}", include_in_schema=False)
@@ -41,9 +41,18 @@ def record_page(
         # Nothing is read until the user says why: ask, offering the last purpose given.
         return render(request, "purpose.html", who, ref=ref, purpose=who.purpose)
     engine = engine_of(request)
-    document = record_document(engine, who.actor(purpose), ref)
+    document = _document(request, who, ref, purpose)
     if purpose != who.purpose:
         accounts.remember_purpose(engine, who.token_hash, purpose)
     for version in document["versions"]:
         version["pretty"] = orjson.dumps(version["record"], option=orjson.OPT_INDENT_2).decode()
     return render(request, "record.html", who, doc=document, purpose=purpose)
+
+
+def _document(
+    request: Request, who: SessionInfo, ref: str, purpose: str, history: bool = True
+) -> dict[str, Any]:
+    try:
+        return record_document(engine_of(request), who.actor(purpose), ref, history)
+    except ValueError as exc:  # not SOURCE/ID at all: the caller's mistake, not the server's
+        raise HTTPException(400, str(exc)) from exc

@@ -6,10 +6,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 
-from vigil import audit
 from vigil.analyze.stats import store_stats
 from vigil.web.accounts import SessionInfo
-from vigil.web.common import engine_of
+from vigil.web.common import audit_write, engine_of
 from vigil.web.roles import STORE_STATS
 from vigil.web.security import allow
 
@@ -21,5 +20,5 @@ def stats(request: Request, who: Annotated[SessionInfo, allow(STORE_STATS)]) -> 
     """Counts by record type, source, identifier kind, registration state and status."""
     engine = engine_of(request)
     document = store_stats(engine)
-    audit.write(engine, who.actor(), "stats")
+    audit_write(engine, who.actor(), "stats")
     return document
