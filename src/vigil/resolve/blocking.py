@@ -24,6 +24,8 @@ def _dob_swap_invariant(dob: str) -> str | None:
 def blocking_keys(p: PartyFeatures) -> set[str]:
     keys: set[str] = set()
     keys.update(f"ssn:{s}" for s in p.ssns)
+    # One key per masked digit: a one-digit SSN error still shares eight of the nine.
+    keys.update(f"sm:{i}:{s[:i]}{s[i + 1 :]}" for s in p.ssns for i in range(len(s)))
     keys.update(f"ph:{x}" for x in p.phones)
     keys.update(f"em:{x}" for x in p.emails)
     keys.update(f"rid:{x}" for x in p.registrant_ids)
@@ -41,6 +43,8 @@ def blocking_keys(p: PartyFeatures) -> set[str]:
         for z in p.zips:
             if n.first_group:
                 keys.add(f"zf:{z}|{n.first_group}")
+    if dob_key:
+        keys.update(f"dz:{dob_key}|{z}" for z in p.zips)  # every name part changed, DOB and ZIP kept
     return keys
 
 

@@ -54,6 +54,12 @@ class PartyFeatures:
         return f"{self.ref}#{self.key[1]}" if self.key[1] else self.ref
 
 
+def address_key(line1: str, zip5: str) -> str:
+    """Street line and ZIP: what identifies a dwelling. Unit, city spelling and the rest of the
+    standardized line vary between sources for the same door."""
+    return f"{line1}|{zip5}"
+
+
 def name_f(
     first: str, middle: str, last: str, suffix: str, group: str, first_key: str, last_key: str
 ) -> NameF:
@@ -163,7 +169,7 @@ def load_features(conn: Connection, record_ids: Iterable[int] | None = None) -> 
         if r.zip5:
             features.zips.add(r.zip5)
         if r.line1:
-            features.lines.add(r.std_line)
+            features.lines.add(address_key(r.line1, r.zip5))
         if r.city:
             features.cities.add((r.city, r.state))
     return out

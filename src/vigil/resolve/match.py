@@ -18,7 +18,7 @@ from vigil.normalize.screen_names import parse_screen_name
 from vigil.normalize.ssn import normalize_ssn
 from vigil.resolve.candidates import Query, candidate_keys
 from vigil.resolve.compare import gamma
-from vigil.resolve.features import Key, PartyFeatures, load_features, name_f
+from vigil.resolve.features import Key, PartyFeatures, address_key, load_features, name_f
 from vigil.resolve.model import Model
 from vigil.store import tables as t
 from vigil.store.temp import select_in
@@ -86,7 +86,7 @@ def build_query(
         if a.zip5:
             f.zips.add(a.zip5)
         if a.line1:
-            f.lines.add(a.std_line)
+            f.lines.add(address_key(a.line1, a.zip5))
         if a.city:
             f.cities.add((a.city, a.state))
     if sex and sex.strip()[:1].upper() in ("M", "F"):

@@ -22,6 +22,10 @@ from vigil.resolve.compare import COMPARISONS
 FIXED_M: dict[str, dict[str, float]] = {
     "dob": {"decade_apart": 0.002},
     "generation": {"conflict": 0.003},
+    # Housemates share a surname, a landline and an address: without these, EM learns from them that
+    # a different SSN or sex is no evidence against a match.
+    "ssn": {"different": 0.01},
+    "sex": {"different": 0.005},
 }
 
 
