@@ -1,4 +1,5 @@
-"""Case analysis, measured: series accuracy, nearby recall, unidentified matching, series at 100k incidents.
+"""Case analysis, measured: series accuracy, series offenders, nearby recall, unidentified matching,
+series at 100k incidents. Prints a table and writes bench/results/case_analysis.md.
 
     .venv/bin/python -m bench.case_analysis                      # small + medium scenario, 100k timing
     .venv/bin/python -m bench.case_analysis --scales small --incidents 20000   # quicker
@@ -7,6 +8,13 @@ Figures (issue 6 targets): series pairwise precision and recall >= 0.9 against t
 series; nearby recall 1.0 for offenders and events clearly (<= 95% of the radius / window) inside;
 the true case in the top 5 for >= 95% of unidentified children with a true match; `vigil series`
 over 100k incidents in <= 60 s (loading from the store included).
+
+Series offenders (no target in the issue): every file of the scenario is loaded and persons resolved;
+for each series found whose planted offender is a registered offender (the scenario makes 40% of
+series offenders registrants, living within ~3 mi of the series centre), how often his person is
+ranked first / in the top 3 among the registered offenders considered; for the other series, how
+often some registrant nevertheless scores >= 0.5 (a false alarm). Repeated with the witnesses'
+plates withheld, and with every vehicle detail withheld (residence and description only).
 """
 
 from __future__ import annotations
@@ -50,6 +58,62 @@ def series_accuracy(engine, truth: dict) -> tuple[float, float, int, int]:  # ty
     result = S.find_series(engine, BENCH)
     p, r = S.pairwise_scores([s.refs for s in result.series], [s["refs"] for s in truth["series"]])
     return p, r, len(result.series), len(truth["series"])
+
+
+def offender_ranks(engine, truth: dict, withhold: str = "") -> dict[str, float]:  # type: ignore[no-untyped-def]
+    """How the planted offender of each series ranks among the registered offenders considered.
+
+    withhold: "" (all evidence), "plate" (no witness plates), "vehicle" (no vehicle detail at all).
+    """
+    import copy
+    from collections import Counter
+
+    from vigil.analyze import series_offenders as SO
+    from vigil.resolve.membership import person_of
+
+    result = S.find_series(engine, BENCH)
+    for s in result.series:
+        seen = [copy.copy(x) for x in s.incidents]
+        for x in seen:
+            if withhold in ("plate", "vehicle"):
+                x.plate = None
+            if withhold == "vehicle":
+                x.make = x.model = x.color_text = x.body = None
+        s.incidents = seen
+    cpu, wall = time.process_time(), time.perf_counter()
+    ranked = SO.offenders_for_series(engine, result.series)
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    planted = {r: s for s in truth["series"] for r in s["refs"]}
+    first = top3 = registered = false_alarms = others = candidates = 0
+    for s in result.series:
+        fits = ranked[s.series_id]
+        candidates += len(fits)
+        votes = Counter(planted[r]["series_id"] for r in s.refs if r in planted)
+        offender = None
+        if votes:
+            series_truth = next(x for x in truth["series"] if x["series_id"] == votes.most_common(1)[0][0])
+            refs = truth["entities"].get(series_truth["offender_entity"], [])
+            registry = [r for r in refs if r.startswith("registry:")]
+            offender = (person_of(engine, registry[0]) or registry[0]) if registry else None
+        if offender is None:
+            others += 1
+            false_alarms += bool(fits) and fits[0].score >= 0.5
+            continue
+        registered += 1
+        rank = next((f.rank for f in fits if offender in (f.profile.person_id, *f.profile.refs)), None)
+        first += rank == 1
+        top3 += rank is not None and rank <= 3
+    return {
+        "registered": registered,
+        "first": first / registered if registered else float("nan"),
+        "top3": top3 / registered if registered else float("nan"),
+        "others": others,
+        "false_alarm": false_alarms / others if others else float("nan"),
+        "series": len(result.series),
+        "candidates": candidates / max(1, len(result.series)),
+        "cpu_s": cpu,
+        "wall_s": wall,
+    }
 
 
 def unidentified_top5(engine, truth: dict) -> tuple[float, int]:  # type: ignore[no-untyped-def]
@@ -149,16 +213,37 @@ def series_timing(work: Path, n: int, series_file: Path | None) -> dict[str, flo
     }
 
 
+def _all(url: str, scenario) -> tuple:  # type: ignore[no-untyped-def,type-arg]
+    """Every file of the scenario, persons resolved: what series offenders and nearby read."""
+    from vigil.resolve.run import resolve_full
+
+    engine = open_store(url)
+    t0 = time.perf_counter()
+    for path in scenario.files:
+        ingest_file(engine, path, BENCH)
+    loaded = time.perf_counter() - t0
+    resolve_full(engine, BENCH)
+    return engine, loaded, time.perf_counter() - t0 - loaded
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scales", default="small,medium")
+    ap.add_argument(
+        "--offender-scales",
+        default=None,
+        help="scales for series offenders (every file loaded and resolved; default: --scales)",
+    )
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument(
         "--incidents", type=int, default=100_000, help="incidents for the series timing (0: skip)"
     )
     ap.add_argument("--work", type=Path, default=None)
+    ap.add_argument("--out", type=Path, default=RESULTS / "case_analysis.md", help="markdown results")
     args = ap.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="vigil-bench-cases-"))
+    offender_scales = (args.offender_scales or args.scales).split(",")
+    started = time.perf_counter()
     rows: list[tuple[str, str, str, str]] = []
     medium_series: Path | None = None
     for scale in args.scales.split(","):
@@ -178,18 +263,53 @@ def main() -> None:
         top5, n = unidentified_top5(engine, truth)
         rows.append((scale, "unidentified: true case in top 5", f"{top5:.3f}", f">= 0.95 ({n} children)"))
         engine.dispose()
+        if scale not in offender_scales and scale != "small":
+            continue
+        engine, loaded, resolved = _all(f"sqlite:///{work / f'{scale}-all.db'}", scenario)
+        rows.append(
+            (scale, "store: load + resolve seconds (not counted)", f"{loaded:.0f} + {resolved:.0f}", "")
+        )
         if scale == "small":
-            engine = _load(
-                f"sqlite:///{work / 'small-all.db'}",
-                out,
-                ("registry", "lpr", "missing_cases", "attempted_abductions", "call_center"),
-            )
             recall, expected, per_case = nearby_recall(engine)
             rows.append(
-                (scale, "nearby recall (10 mi, 60 days)", f"{recall:.3f}", f"1.0 ({expected} expected)")
+                (
+                    scale,
+                    "nearby recall (10 mi, 60 days, resolved)",
+                    f"{recall:.3f}",
+                    f"1.0 ({expected} expected)",
+                )
             )
             rows.append((scale, "nearby seconds per case", f"{per_case:.3f}", ""))
-            engine.dispose()
+        if scale in offender_scales:
+            for withhold, label in (("", "all evidence"), ("plate", "no plates"), ("vehicle", "no vehicle")):
+                o = offender_ranks(engine, truth, withhold)
+                what = f"series offenders ({label})"
+                rows.append(
+                    (
+                        scale,
+                        f"{what}: true offender 1st / top 3",
+                        f"{o['first']:.3f} / {o['top3']:.3f}",
+                        f"{o['registered']} series by a registrant; {o['candidates']:.0f} considered each",
+                    )
+                )
+                rows.append(
+                    (
+                        scale,
+                        f"{what}: false alarm (a registrant >= 0.5)",
+                        f"{o['false_alarm']:.3f}",
+                        f"{o['others']} series by a non-registrant",
+                    )
+                )
+                if not withhold:
+                    rows.append(
+                        (
+                            scale,
+                            "series offenders seconds (cpu / wall)",
+                            f"{o['cpu_s']:.1f} / {o['wall_s']:.1f}",
+                            f"{o['series']} series",
+                        )
+                    )
+        engine.dispose()
     if args.incidents:
         timing = series_timing(work, args.incidents, medium_series)
         label = f"{timing['incidents']:,} incidents"
@@ -206,6 +326,39 @@ def main() -> None:
     print(f"\nCase analysis bench (seed {args.seed}; work dir {work})")
     for r in [("data", "measure", "value", "target"), *rows]:
         print("  ".join(c.ljust(width[k]) for k, c in enumerate(r)))
+    if args.out:
+        _write_markdown(args.out, args, rows, time.perf_counter() - started)
+        print(f"wrote {args.out}")
+
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def _write_markdown(
+    path: Path, args: argparse.Namespace, rows: list[tuple[str, str, str, str]], total: float
+) -> None:
+    import os
+    import platform
+
+    command = "python -m bench.case_analysis"
+    if args.scales != "small,medium" or args.offender_scales or args.incidents != 100_000 or args.seed != 7:
+        command += f" --scales {args.scales} --incidents {args.incidents} --seed {args.seed}"
+        if args.offender_scales:
+            command += f" --offender-scales {args.offender_scales}"
+    lines = [
+        "# Case analysis bench",
+        "",
+        f"`{command}` - {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs,"
+        f" Python {platform.python_version()}, SQLite, {total / 60:.0f} min in all (a shared machine).",
+        f"Synthetic scenario (seed {args.seed}); what each figure means is in the module docstring of",
+        "`bench/case_analysis.py`.",
+        "",
+        "| data | measure | value | target / note |",
+        "| --- | --- | --- | --- |",
+        *(f"| {d} | {m} | {v} | {n} |" for d, m, v, n in rows),
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
 
 
 if __name__ == "__main__":

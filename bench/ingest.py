@@ -1,13 +1,19 @@
 """Ingest throughput and peak memory, per scenario scale and backend, side by side with a baseline.
 
     python -m bench.ingest --scales small,medium [--backends sqlite,postgresql] [--lookups 200]
+                           [--workers N]
 
 For each scale the synthetic scenario is generated once (cached under bench/.data). Each load runs
-in a fresh process so its peak RSS is its own. Rows:
-  - vigil ingest: validate, normalize, geocode, derive, index, audit - the real thing;
+in a fresh process, which reports its own time and peak RSS. Rows:
+  - vigil ingest: validate, normalize, geocode, derive, index, audit - the real thing, file by file as
+    `vigil ingest` does it (big files are prepared by worker processes, see vigil.ingest.jsonl);
   - baseline (raw lines): the same lines stored as (source, id, raw JSON) with sqlite3.executemany or
     COPY and nothing else - what "just put the JSON in a table" costs, the floor for any loader;
-  - identifier lookup: exact lookups of random phones in the loaded store (p50/p95, ms).
+  - identifier lookup: exact lookups of phones sampled across the loaded store (p50/p95, ms), through
+    vigil.analyze.records.lookup_identifier on a fresh connection pool.
+Columns: records/s over the load itself (store already opened and migrated); "wall" also counts the
+process start (imports, migrations); "peak" is the loading process's ru_maxrss, "workers" the largest
+worker's (they share the loader's tables copy-on-write, so the two do not simply add up).
 Results are printed as a table and written to bench/results/ingest-<scale>.json.
 """
 
@@ -16,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -28,6 +33,15 @@ import orjson
 HERE = Path(__file__).parent
 DATA = HERE / ".data"
 RESULTS = HERE / "results"
+
+# The child's last stdout line: its own measurements.
+_REPORT = (
+    "import json, resource\n"
+    "def report(**values):\n"
+    "    self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+    "    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
+    "    print(json.dumps({**values, 'peak_mib': self, 'worker_peak_mib': kids}))\n"
+)
 
 
 def scenario(scale: str, seed: int = 7) -> tuple[list[Path], int]:
@@ -48,40 +62,41 @@ def _count_lines(path: Path) -> int:
 
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rb") as fh:  # type: ignore[operator]
-        return sum(1 for _ in fh)
+        return sum(1 for line in fh if line.strip())
 
 
-def _run_child(code: str, env: dict[str, str]) -> tuple[float, float, str]:
-    """Runs python -c code; returns (seconds, peak RSS MiB, stdout)."""
+def _run_child(code: str) -> dict[str, float]:
+    """Runs python -c code; returns the child's report plus the process's wall seconds."""
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
-    stdout, _ = proc.communicate()
-    _, status, usage = os.wait4(proc.pid, 0) if proc.returncode is None else (0, 0, None)  # type: ignore[misc]
-    seconds = time.perf_counter() - started
+    proc = subprocess.run([sys.executable, "-c", _REPORT + code], stdout=subprocess.PIPE, text=True)
     if proc.returncode:
-        raise RuntimeError(f"child failed ({proc.returncode}): {code[:200]}")
-    peak = (usage.ru_maxrss if usage else resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024
-    return seconds, peak, stdout
+        raise RuntimeError(f"child failed ({proc.returncode}): {code[:300]}")
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {**report, "wall_seconds": time.perf_counter() - started}
 
 
-def vigil_load(files: list[Path], url: str) -> tuple[float, float]:
+def vigil_load(files: list[Path], url: str, workers: int | None) -> dict[str, float]:
     code = (
+        "import time\n"
         "from pathlib import Path\n"
         "from vigil.store.db import open_store\n"
         "from vigil.ingest import ingest_file\n"
         "from vigil.config import Actor\n"
         f"engine = open_store({url!r})\n"
+        "started = time.perf_counter()\n"
+        "records = 0\n"
         f"for f in {[str(f) for f in files]!r}:\n"
-        "    s = ingest_file(engine, Path(f), Actor('bench', 'benchmark'))\n"
+        f"    s = ingest_file(engine, Path(f), Actor('bench', 'benchmark'), workers={workers!r})\n"
         "    assert s.rejected == 0, (f, s.rejects[:3])\n"
+        "    records += s.read\n"
+        "report(seconds=time.perf_counter() - started, records=records)\n"
     )
-    seconds, peak, _ = _run_child(code, dict(os.environ))
-    return seconds, peak
+    return _run_child(code)
 
 
-def baseline_load(files: list[Path], url: str) -> tuple[float, float]:
+def baseline_load(files: list[Path], url: str) -> dict[str, float]:
     code = (
-        "import gzip, orjson\n"
+        "import gzip, time, orjson\n"
         f"files = {[str(f) for f in files]!r}\n"
         f"url = {url!r}\n"
         "def rows():\n"
@@ -90,6 +105,7 @@ def baseline_load(files: list[Path], url: str) -> tuple[float, float]:
         "            for line in fh:\n"
         "                o = orjson.loads(line)\n"
         "                yield (o['source'], o['id'], line.decode())\n"
+        "started = time.perf_counter()\n"
         "if url.startswith('sqlite'):\n"
         "    import sqlite3\n"
         "    db = sqlite3.connect(url.removeprefix('sqlite:///'))\n"
@@ -102,31 +118,33 @@ def baseline_load(files: list[Path], url: str) -> tuple[float, float]:
         "        db.execute('CREATE TABLE raw (source TEXT, id TEXT, raw TEXT, PRIMARY KEY (source, id))')\n"
         "        with db.cursor().copy('COPY raw FROM STDIN') as cp:\n"
         "            for r in rows(): cp.write_row(r)\n"
+        "report(seconds=time.perf_counter() - started)\n"
     )
-    seconds, peak, _ = _run_child(code, dict(os.environ))
-    return seconds, peak
+    return _run_child(code)
 
 
 def lookup_latency(url: str, n: int) -> dict[str, float]:
     code = (
-        "import random, time, json\n"
-        "from sqlalchemy import select\n"
+        "import random, time\n"
+        "from sqlalchemy import func, select\n"
         "from vigil.store.db import open_store\n"
         "from vigil.store import tables as t\n"
         "from vigil.analyze.records import lookup_identifier\n"
         f"engine = open_store({url!r})\n"
         "with engine.connect() as c:\n"
         "    phones = c.execute(select(t.identifier.c.value).where(t.identifier.c.kind == 'phone')"
-        ".limit(50000)).scalars().all()\n"
+        ".order_by(func.random()).limit(5000)).scalars().all()\n"
+        "engine.dispose()\n"
         "rng = random.Random(1); sample = [rng.choice(phones) for _ in range(" + str(n) + ")]\n"
         "times = []\n"
         "for v in sample:\n"
-        "    t0 = time.perf_counter(); hits = lookup_identifier(engine, 'phone', v); "
-        "times.append((time.perf_counter() - t0) * 1000); assert hits\n"
-        "times.sort(); print(json.dumps({'p50_ms': times[len(times)//2], 'p95_ms': times[int(len(times)*.95)]}))\n"
+        "    t0 = time.perf_counter(); hits = lookup_identifier(engine, 'phone', v)\n"
+        "    times.append((time.perf_counter() - t0) * 1000); assert hits\n"
+        "times.sort()\n"
+        "report(p50_ms=times[len(times) // 2], p95_ms=times[int(len(times) * .95)], lookups=len(times))\n"
     )
-    _, _, stdout = _run_child(code, dict(os.environ))
-    return json.loads(stdout.strip().splitlines()[-1])
+    report = _run_child(code)
+    return {"p50_ms": report["p50_ms"], "p95_ms": report["p95_ms"]}
 
 
 def _fresh_url(backend: str, tmp: Path, name: str) -> str:
@@ -144,6 +162,31 @@ def _fresh_url(backend: str, tmp: Path, name: str) -> str:
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
+def _drop(backend: str, name: str) -> None:
+    """PostgreSQL keeps a bench's databases otherwise (SQLite's go with the temporary folder)."""
+    if backend != "postgresql":
+        return
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(os.environ["VIGIL_TEST_PG_URL"], isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS {name}"))
+    admin.dispose()
+
+
+def _store_bytes(backend: str, url: str) -> int:
+    if backend == "sqlite":
+        path = Path(url.removeprefix("sqlite:///"))
+        return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+    engine.dispose()
+    return int(size)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -151,6 +194,8 @@ def main() -> None:
     parser.add_argument("--scales", default="small,medium")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--lookups", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=None, help="0 = no worker processes; default: by size")
+    parser.add_argument("--no-baseline", action="store_true")
     args = parser.parse_args()
     backends = [b for b in args.backends.split(",") if b]
     if "postgresql" in backends and not os.environ.get("VIGIL_TEST_PG_URL"):
@@ -158,48 +203,52 @@ def main() -> None:
         backends.remove("postgresql")
     RESULTS.mkdir(exist_ok=True)
     print(
-        f"{'scale':<8}{'backend':<12}{'loader':<22}{'records':>10}{'seconds':>9}{'rec/s':>9}{'peak MiB':>10}"
-        f"{'lookup p50/p95 ms':>20}"
+        f"{'scale':<8}{'backend':<12}{'loader':<22}{'records':>10}{'load s':>8}{'rec/s':>8}{'wall s':>8}"
+        f"{'peak MiB':>10}{'workers':>9}{'store MiB':>11}{'lookup p50/p95 ms':>19}",
+        flush=True,
     )
     for scale in args.scales.split(","):
         files, records = scenario(scale)
         rows = []
         for backend in backends:
             with tempfile.TemporaryDirectory(prefix="vigil-bench-") as tmp:
-                url = _fresh_url(backend, Path(tmp), f"bench_{scale}_vigil")
-                seconds, peak = vigil_load(files, url)
-                latency = lookup_latency(url, args.lookups)
-                rows.append(
-                    {
-                        "scale": scale,
-                        "backend": backend,
-                        "loader": "vigil ingest",
-                        "records": records,
-                        "seconds": seconds,
-                        "peak_mib": peak,
-                        **latency,
-                    }
-                )
-                base_url = _fresh_url(backend, Path(tmp), f"bench_{scale}_raw")
-                b_seconds, b_peak = baseline_load(files, base_url)
-                rows.append(
-                    {
-                        "scale": scale,
-                        "backend": backend,
-                        "loader": "baseline (raw lines)",
-                        "records": records,
-                        "seconds": b_seconds,
-                        "peak_mib": b_peak,
-                    }
-                )
-        for row in rows:
-            lookup = f"{row['p50_ms']:.2f}/{row['p95_ms']:.2f}" if "p50_ms" in row else "-"
-            print(
-                f"{row['scale']:<8}{row['backend']:<12}{row['loader']:<22}{row['records']:>10,}"
-                f"{row['seconds']:>9.1f}{row['records'] / row['seconds']:>9,.0f}{row['peak_mib']:>10,.0f}"
-                f"{lookup:>20}"
-            )
+                name = f"bench_{scale}_vigil"
+                url = _fresh_url(backend, Path(tmp), name)
+                load = vigil_load(files, url, args.workers)
+                assert load["records"] == records, (load["records"], records)
+                row = {
+                    "scale": scale,
+                    "backend": backend,
+                    "loader": "vigil ingest",
+                    "records": records,
+                    **load,
+                    "store_mib": _store_bytes(backend, url) / 2**20,
+                    **lookup_latency(url, args.lookups),
+                }
+                _print(row)
+                rows.append(row)
+                _drop(backend, name)
+                if not args.no_baseline:
+                    name = f"bench_{scale}_raw"
+                    base = baseline_load(files, _fresh_url(backend, Path(tmp), name))
+                    row = {"scale": scale, "backend": backend, "loader": "baseline (raw lines)"}
+                    row |= {"records": records, **base}
+                    _print(row)
+                    rows.append(row)
+                    _drop(backend, name)
         (RESULTS / f"ingest-{scale}.json").write_bytes(orjson.dumps(rows, option=orjson.OPT_INDENT_2))
+
+
+def _print(row: dict) -> None:
+    lookup = f"{row['p50_ms']:.2f}/{row['p95_ms']:.2f}" if "p50_ms" in row else "-"
+    store = f"{row['store_mib']:,.0f}" if "store_mib" in row else "-"
+    workers = f"{row['worker_peak_mib']:,.0f}" if row.get("worker_peak_mib") else "-"
+    print(
+        f"{row['scale']:<8}{row['backend']:<12}{row['loader']:<22}{row['records']:>10,}"
+        f"{row['seconds']:>8.1f}{row['records'] / row['seconds']:>8,.0f}{row['wall_seconds']:>8.1f}"
+        f"{row['peak_mib']:>10,.0f}{workers:>9}{store:>11}{lookup:>19}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

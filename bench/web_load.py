@@ -237,9 +237,11 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
             log = (Path(tmp) / "server.log").read_text(errors="replace")
+            kept = HERE / ".data" / "web_load-server.log"
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(log)
             if "Traceback" in log:
-                tail = log[log.index("Traceback") :]
-                print(tail[:600], "...", tail[tail.find("Error:") - 1500 : tail.find("Error:") + 800], file=sys.stderr)
+                print(f"the server logged errors: see {kept}", file=sys.stderr)
     backend = url.split(":", 1)[0].split("+", 1)[0]
     document = {"bench": "web_load", "backend": backend, "endpoint": "GET /api/search", **result}
     args.out.parent.mkdir(parents=True, exist_ok=True)

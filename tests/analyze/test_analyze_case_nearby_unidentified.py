@@ -132,6 +132,7 @@ def test_nearby_on_a_resolved_store_groups_each_persons_records(demo_store_url) 
             .scalars()
             .all()
         )
+        registrations = set(conn.execute(select(sr.c.ref).join(reg, reg.c.record_id == sr.c.id)).scalars())
         # Every address of every record of a registered person (registry, vendors, NCIC).
         addresses = conn.execute(
             select(pm.c.person_id, sr.c.ref, ad.c.lat, ad.c.lon, ad.c.valid_from, ad.c.valid_to)
@@ -161,7 +162,8 @@ def test_nearby_on_a_resolved_store_groups_each_persons_records(demo_store_url) 
             for a in p["addresses"]:
                 assert a["ref"] in p["refs"]
                 assert (a["valid_from"] or "") <= centre.day.isoformat() <= (a["valid_to"] or "9999")
-                assert a["label"] == ("registered" if a["ref"].startswith("registry:") else "last_known")
+                # Registered: the record carries the registration (a registry's, or NCIC's copy of it).
+                assert a["label"] == ("registered" if a["ref"] in registrations else "last_known")
             labels = {a["label"] for a in p["addresses"]}
             both_labels += labels == {"registered", "last_known"}
             vendor_only_inside += {a["label"] for a in inside} == {"last_known"}
@@ -212,3 +214,34 @@ def test_case_commands_print_the_contract_keys(store_url, demo_scenario) -> None
     # Without a purpose a search is refused.
     refused = runner.invoke(app, ["series", "--db", store_url], env={"VIGIL_PURPOSE": ""})
     assert refused.exit_code != 0 and "purpose" in refused.output.lower()
+
+
+def test_nearby_table_lists_leads_naming_the_case_apart(demo_store_url) -> None:
+    from sqlalchemy import func
+
+    from vigil.store.db import open_store
+
+    engine = open_store(demo_store_url)
+    ident, sr = t.identifier, t.source_record
+    with engine.connect() as conn:
+        number = conn.execute(
+            select(ident.c.value)
+            .join(sr, sr.c.id == ident.c.record_id)
+            .where(ident.c.kind == "case_number", sr.c.type == "lead", sr.c.is_current.is_(True))
+            .group_by(ident.c.value)
+            .order_by(func.count().desc(), ident.c.value)
+        ).scalar()
+    engine.dispose()
+    runner = CliRunner()
+    args = ["nearby", "--case", number, "--radius-mi", "0.5", "--days", "1", "--db", demo_store_url]
+    env = {"VIGIL_PURPOSE": "table test", "COLUMNS": "200"}
+    table = runner.invoke(app, args, env=env)
+    assert table.exit_code == 0, table.output
+    doc = orjson.loads(runner.invoke(app, [*args, "--format", "json"], env=env).stdout)
+    named = [x for x in doc["leads"] if x.get("outside_radius") or x.get("outside_window")]
+    assert named and all(x["mentions_case"] for x in named)
+    heading = f"Leads naming {number} seen outside the radius or the 1 days ({len(named)})"
+    assert heading in table.output
+    # Under that heading, not among the leads within the radius.
+    assert f"Leads within 0.5 mi and 1 days ({len(doc['leads']) - len(named)})" in table.output
+    assert table.output.index(heading) < table.output.index(named[0]["ref"])

@@ -120,6 +120,27 @@ def test_links_reach_planted_tip_chains(demo_engine: Engine, demo_scenario) -> N
     assert found >= 1
 
 
+def test_incidents_near_series_offenders(demo_engine: Engine, demo_scenario) -> None:  # type: ignore[no-untyped-def]
+    """A planted series' offender lives near his incidents: the report links him to them, scored by how
+    well the witnesses' descriptions fit him."""
+    truth = _truth(demo_scenario)
+    tried = linked = 0
+    for series in truth["series"]:
+        refs = [r for r in truth["entities"].get(series["offender_entity"], []) if "#" not in r]
+        if not refs:
+            continue
+        tried += 1
+        doc = build_report(
+            demo_engine, ACTOR, refs[0], sections="links", audit_it=False, as_of=date(2026, 11, 1)
+        )
+        own = [lk for lk in doc["links"] if lk["type"] == "incident" and lk["ref"] in series["refs"]]
+        linked += bool(own)
+        for lk in own:
+            if lk["kind"].endswith("_near_residence") and lk.get("description_agrees"):
+                assert "description fits" in lk["via"]
+    assert tried and linked >= tried / 2, (linked, tried)
+
+
 def test_purpose_and_audit(demo_engine: Engine, demo_scenario) -> None:  # type: ignore[no-untyped-def]
     ref = _truth(demo_scenario)["absconders"][0]["registry_ref"]
     with pytest.raises(audit.PurposeRequired):

@@ -345,6 +345,35 @@ def test_unreported_employment(listed: tuple[str, ...], found: str, status: str)
         assert "by 2025-02-06" in result.reasons[0]
 
 
+def test_unreported_school() -> None:
+    college = cp.Place("1 CAMPUS DR", "AUSTIN", "TX", "78712")
+    listed = cp.Job(
+        "registry:TX/TX-000001",
+        "Austin Community College",
+        None,
+        pd("2024-09-01"),
+        registry=True,
+        school=True,
+    )
+    new = cp.Job(
+        "pubrec:beacon/B-7",
+        "Texas State Technical College",
+        college,
+        pd("2025-01-21"),
+        None,
+        date(2025, 5, 1),
+        school=True,
+    )
+    subject = cp.Subject(registrations=[reg(next_due="2026-01-01")], jobs=[listed, new])
+    result = cp.assess(subject, date(2025, 6, 1), SORNA_ONLY)
+    assert result.status == "noncompliant"
+    assert result.findings[0].code == "unreported_school"
+    assert "shows school enrollment at Texas State Technical College" in result.reasons[0]
+    assert "lists Austin Community College" in result.reasons[0]
+    subject.jobs = [listed, replace(new, employer="AUSTIN COMMUNITY COLLEGE INC")]
+    assert cp.assess(subject, date(2025, 6, 1), SORNA_ONLY).status == "compliant"
+
+
 def test_employment_check_event_counts_from_its_day() -> None:
     check = cp.Job(
         "employment_checks/EV-1",

@@ -36,12 +36,17 @@ from typing import Any
 from vigil.normalize.dates import PartialDate
 from vigil.normalize.geocode import haversine_miles
 
-try:  # a declared dependency; without it only weekends are skipped (and the rules say so)
-    import holidays as _holidays
 
-    _FEDERAL: Any = _holidays.country_holidays("US")
-except ImportError:  # pragma: no cover - exercised only on a broken install
-    _FEDERAL = None
+@lru_cache(maxsize=1)
+def _federal() -> Any:
+    """US federal holidays (observed dates included), loaded on first use: importing the table costs
+    a quarter of a second that commands which never count business days should not pay."""
+    try:  # a declared dependency; without it only weekends are skipped
+        import holidays
+    except ImportError:  # pragma: no cover - a broken install
+        return None
+    return holidays.country_holidays("US")
+
 
 # --- rules -------------------------------------------------------------------------------------------
 
@@ -133,11 +138,13 @@ def rules_for(state: str | None, table: Mapping[str, StateRules] | None = None) 
 
 
 def is_business_day(day: date) -> bool:
-    return day.weekday() < 5 and (_FEDERAL is None or day not in _FEDERAL)
+    federal = _federal()
+    return day.weekday() < 5 and (federal is None or day not in federal)
 
 
 def holiday_name(day: date) -> str | None:
-    return _FEDERAL.get(day) if _FEDERAL is not None else None
+    federal = _federal()
+    return federal.get(day) if federal is not None else None
 
 
 def add_business_days(start: date, n: int) -> date:
@@ -288,6 +295,7 @@ class Job:
     as_of: date | None = None
     registry: bool = False
     checked: bool = False  # an employment-check event: `start` is the day it was verified
+    school: bool = False  # a school he attends (student status is reported like employment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,12 +438,15 @@ def assess(
         residence_findings = _residences(reg, regs, subject, rules, as_of)
         findings += residence_findings
         findings += _jobs(reg, subject, rules, as_of)
+        findings += _jobs(reg, subject, rules, as_of, school=True)
     else:
         findings += _moved_out_evidence(reg, subject, as_of)
     findings += _notes(reg, subject, note_limit)
     status = _status(reg, findings)
     if status == "compliant" and not any(f.status != INFO for f in findings):
-        pending = any(f.code in ("residence_unconfirmed", "employment_unconfirmed") for f in findings)
+        pending = any(
+            f.code.endswith("_unconfirmed") and f.code != "verification_unconfirmed" for f in findings
+        )
         findings.insert(0, _all_clear(reg, rules, pending))
     findings.sort(key=lambda f: _RANK.get(f.status, len(STATUSES)))
     return Assessment(status, findings, as_of, rules, reg.ref)
@@ -668,13 +679,18 @@ def same_employer(a: str, b: str) -> bool:
     return fuzz.token_set_ratio(ka, kb) >= 90
 
 
-def _jobs(reg: Registration, subject: Subject, rules: StateRules, as_of: date) -> list[Finding]:
+def _jobs(
+    reg: Registration, subject: Subject, rules: StateRules, as_of: date, school: bool = False
+) -> list[Finding]:
+    """New employers (or schools) after the last verification that the registry does not list."""
     seen = reg.as_of or as_of
     floor_pd = reg.last_verified or reg.registered_on
     floor = floor_pd.hi if floor_pd else None
-    listed = [*reg.employers, *(j.employer for j in subject.jobs if j.registry)]
+    jobs = [j for j in subject.jobs if j.school == school]
+    listed = [*(() if school else reg.employers), *(j.employer for j in jobs if j.registry)]
+    noun, code = ("school enrollment", "school") if school else ("employment", "employment")
     found: dict[str, tuple[date, str, list[str], list[str], Job]] = {}
-    for job in subject.jobs:
+    for job in jobs:
         if job.registry or any(same_employer(job.employer, name) for name in listed):
             continue
         if job.end is not None and job.end.hi < seen:
@@ -684,7 +700,7 @@ def _jobs(reg: Registration, subject: Subject, rules: StateRules, as_of: date) -
         if first is None or earliest is None or (floor is not None and earliest <= floor):
             continue
         key = next((k for k in found if same_employer(k, job.employer)), job.employer)
-        verb = "verified employment" if job.checked else "shows employment"
+        verb = f"verified {noun}" if job.checked else f"shows {noun}"
         said = f"on {first}" if job.checked else (f"since {job.start.iso}" if job.start else f"as of {first}")
         entry = f"{source_label(job.ref)} {verb} at {job.employer} ({said})"
         if key in found:
@@ -695,7 +711,7 @@ def _jobs(reg: Registration, subject: Subject, rules: StateRules, as_of: date) -
         else:
             found[key] = (first, said, [job.ref], [entry], job)
     out = []
-    listed_text = ", ".join(dict.fromkeys(listed)) if listed else "no employer"
+    listed_text = ", ".join(dict.fromkeys(listed)) if listed else ("no school" if school else "no employer")
     for first, _, refs, entries, job in sorted(found.values(), key=lambda v: v[0]):
         deadline = report_deadline(first, rules)
         where = f" in {job.place.town}" if job.place and (job.place.city or job.place.state) else ""
@@ -706,13 +722,13 @@ def _jobs(reg: Registration, subject: Subject, rules: StateRules, as_of: date) -
                 f"{head}; the registry's data (as of {seen}) predates the reporting deadline ({deadline}): "
                 "check whether he reported it"
             )
-            out.append(Finding("employment_unconfirmed", INFO, text, refs, first, days))
+            out.append(Finding(f"{code}_unconfirmed", INFO, text, refs, first, days))
             continue
         text = (
             f"{head}; {reg.ref} lists {listed_text} as of {seen} ({_plural(days, 'day')} since {first}; "
             f"changes are due within {rules.window_text()}, by {deadline})"
         )
-        out.append(Finding("unreported_employment", "noncompliant", text, refs, first, days))
+        out.append(Finding(f"unreported_{code}", "noncompliant", text, refs, first, days))
     return out
 
 

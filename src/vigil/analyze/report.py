@@ -657,6 +657,21 @@ def _subject(rows: _Rows, registrations: list[dict[str, Any]], sightings: list[_
                 registry=_reg_source(rec.source),
             )
         )
+    for a in rows.addresses:
+        rec = rows.records[a.record_id]
+        if a.context == "record" and a.kind == "school" and rec.type == "person":
+            subject.jobs.append(
+                cp.Job(
+                    ref=rec.ref,
+                    employer=a.place_name or a.std_line,
+                    place=_place(a),
+                    start=_pd(a.valid_from, a.valid_from_precision),
+                    end=_pd(a.valid_to, a.valid_to_precision),
+                    as_of=rec.as_of,
+                    registry=_reg_source(rec.source),
+                    school=True,
+                )
+            )
     for e in rows.employment:
         rec = rows.records[e.record_id]
         address = rows.all_addresses.get((e.record_id, e.address_idx)) if e.address_idx is not None else None
@@ -716,7 +731,9 @@ def _links_section(
     else:  # pragma: no cover
         links, hubs = _plain_cooccurrence(conn, rows, mine, sighting_refs), []
     links += _address_links(conn, rows, mine, stays)
-    links += _near_links(conn, stays, sightings, as_of)
+    near = _near_links(conn, stays, sightings, as_of)
+    _weigh_descriptions(conn, rows, near)
+    links += near
     best: dict[tuple[str, str], dict[str, Any]] = {}
     for link in links:
         key = (link["kind"], link["ref"])
@@ -737,8 +754,11 @@ def _identifier_links(
     own: dict[Any, Any] = {}
     for rid, items in held_by_record.items():
         party = rows.party_of.get(rid, 0)
+        # A case's or tip's own identifiers (party None: the family's phone, a narrative's handle) are not
+        # his; a person or event record's are.
+        loose = rows.records[rid].type in ("person", "event")
         for h in items:
-            if h.party is None or h.party == party:
+            if h.party == party or (h.party is None and loose):
                 own.setdefault(h.key, h)
     lookups = {lk: (key, factor) for key in own for lk, factor in L.lookup_keys(key)}
     infos = index.info(lookups)
@@ -916,6 +936,72 @@ def _address_links(
         base, _, party = lk["ref"].partition("#")
         lk["person_id"] = persons.get((base, int(party) if party else 0))
     return out
+
+
+def _weigh_descriptions(conn: Connection, rows: _Rows, links: list[dict[str, Any]]) -> None:
+    """An incident near him is a better lead when the witness's description fits him, a worse one when it
+    does not: sex, race, age on the day, height, and the vehicle (plate pattern, colour, make)."""
+    refs = sorted({lk["ref"] for lk in links if lk["type"] == "incident"})
+    if not refs:
+        return
+    from vigil.analyze import descriptions as words
+
+    inc, sr, veh = t.incident, t.source_record, t.vehicle
+    found = {
+        r.ref: r
+        for r in conn.execute(
+            select(sr.c.ref, sr.c.id, inc).join(inc, inc.c.record_id == sr.c.id).where(sr.c.ref.in_(refs))
+        )
+    }
+    vehicles: dict[int, list[Any]] = defaultdict(list)
+    for v in select_in(conn, select(veh), veh.c.record_id, sorted(r.id for r in found.values()), "int"):
+        vehicles[v.record_id].append(v)
+
+    def common(column: str) -> Any:
+        values = [getattr(p, column) for p in rows.parties if getattr(p, column) not in (None, "")]
+        return max(set(values), key=values.count) if values else None
+
+    sex, race, height = common("sex"), words.race(common("race")), common("height_in")
+    dob = next((p.dob for p in rows.parties if p.dob and p.dob_precision == "day"), None)
+    his = [v for v in rows.vehicles if v.plate or v.make or v.color]
+    for lk in links:
+        r = found.get(lk["ref"])
+        if r is None:
+            continue
+        agree, differ = [], []
+        if r.offender_sex and sex:
+            (agree if r.offender_sex == sex else differ).append(f"sex {r.offender_sex}")
+        if r.offender_race and race and words.race(r.offender_race):
+            (agree if words.race(r.offender_race) == race else differ).append(f"race {r.offender_race}")
+        if dob and r.at and (r.offender_age_min or r.offender_age_max):
+            age = (_aware(r.at).date() - dob).days / 365.25  # type: ignore[union-attr]
+            lo, hi = (r.offender_age_min or 0) - 3, (r.offender_age_max or 120) + 3
+            (agree if lo <= age <= hi else differ).append(f"age {r.offender_age_min}-{r.offender_age_max}")
+        if height and (r.offender_height_min_in or r.offender_height_max_in):
+            lo, hi = (r.offender_height_min_in or 0) - 2, (r.offender_height_max_in or 100) + 2
+            (agree if lo <= height <= hi else differ).append("height")
+        for seen in vehicles.get(r.id, []):
+            for mine in his:
+                if (
+                    seen.plate_like
+                    and mine.plate
+                    and re.fullmatch(seen.plate_like.replace("_", ".").replace("%", ".*"), mine.plate)
+                ):
+                    agree.append(f"plate {seen.plate or seen.plate_like} fits his {mine.plate}")
+                elif (
+                    seen.color
+                    and mine.color
+                    and words.color(seen.color) & words.color(mine.color)
+                    and (not seen.make or not mine.make or words.make(seen.make) == words.make(mine.make))
+                ):
+                    agree.append(f"{(seen.color or '').lower()} {(seen.make or 'vehicle').lower()} like his")
+        factor = (1 + 0.2 * len(agree)) * (0.3 ** len(differ))
+        lk["score"] = round(min(1.0, lk["score"] * factor), 4)
+        if agree:
+            lk["via"] += "; description fits: " + ", ".join(dict.fromkeys(agree))
+        if differ:
+            lk["via"] += "; description differs: " + ", ".join(differ)
+        lk["description_agrees"], lk["description_differs"] = agree, differ
 
 
 def _near_links(

@@ -6,21 +6,27 @@ registered address or a vendor's / NCIC "last known" one - valid during the seri
 miles of one of its incidents, plus any registered offender, wherever he lived, whose vehicle
 fits a partial plate a witness gave (at least `plate_min_known` characters).
 
-Each candidate gets a weight of evidence in bits, summed over features the way series links are
-(Fellegi-Sunter): agreement on a value is worth log2(m / u), disagreement log2((1 - m) / (1 - u)),
-where m is how often the true offender's record agrees with a witness and u how often a random
-registered offender's does. u is measured on the store: the sexes, races, birth dates, heights and
-hair of registered offenders, the makes, models, colours and bodies of the vehicles on person
-records. So a Hispanic offender aged 41 on the incident dates, 5 ft 10, fitting "Hispanic, 35-45,
-5'8"-6'0"" in four reports, collects four independent agreements; a common value collects little.
+Each candidate gets a weight of evidence in bits per feature, summed (Fellegi-Sunter):
+log2(P(what the witnesses said | he did it) / P(what they said | a random registered offender)).
+The incidents of a series were linked *because* their descriptions agree, so four reports saying
+"Hispanic" are not four chances for a random man to match: if he is Hispanic he matches all four.
+So a feature is weighed as a whole: the candidate's pattern of agreement over the reports (which
+agree, which do not) has probability prod(m or 1 - m) if he is the offender (each witness right
+with probability m, independently), and the share of registered offenders with that very pattern
+if he is not - counted on the store (sexes, races, birth dates, heights and hair of registered
+offenders; makes, models, bodies and colours of the vehicles on person records). A rare value
+agreed on by every witness weighs a lot, a common one little, a contradiction by all of them a lot.
 
 - Residence: offenders act near home, and the centroid of a series is a fair guess of where
   (Snook et al. 2005: the centre of gravity does about as well as complex geographic profiles).
   Home-to-centroid distance is modelled as a 2-D normal whose spread is the series' own spread
-  over sqrt(n) plus a buffer; a random candidate is uniform over the search area.
-- Vehicle: make, model, colour family (navy = dark blue), body and plate, per incident against
-  the best-fitting vehicle on the candidate's records; a partial plate ("7K?2", or just the start)
-  is worth about log2 of the number of plates it rules out.
+  over sqrt(n) plus a buffer; a random candidate is uniform over the search area. An address near
+  the series on record only for another time counts half (he knows the area), never against.
+- Vehicle: make, model and body together (a Sienna is a Toyota van), colour family (navy = dark
+  blue) and plate, against the candidate's best-fitting vehicle; partial plates ("7K?2", or just
+  the start) are worth about log2 of the number of plates they rule out, each known character
+  counted once however many witnesses read it. No vehicle on record where witnesses saw one
+  counts a little against.
 - Description: sex, race, age at each incident's date (from the DOB) inside the witness's range,
   height inside the range, hair colour family, a mark the witness saw.
 - Status: dead before the series - not a candidate; registered as incarcerated before it - a
@@ -41,7 +47,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, and_, or_, select
+from sqlalchemy import Connection, Engine, and_, func, or_, select
 
 from vigil import audit
 from vigil.analyze import descriptions as d
@@ -72,8 +78,6 @@ class OffenderParams:
 M = {
     "sex": 0.95,
     "race": 0.85,
-    "age": 0.8,
-    "height": 0.85,
     "hair": 0.75,
     "make": 0.9,
     "model": 0.85,
@@ -92,7 +96,7 @@ _INCARCERATED = -4.0
 @dataclass(frozen=True, slots=True)
 class Residence:
     ref: str
-    label: str  # "registered" (a registry says so) or "last_known" (a vendor, NCIC, ...)
+    label: str  # "registered" (its record carries the registration: a registry, NCIC's copy) or "last_known"
     source: str
     address: str
     lat: float  # NaN when the address could not be placed
@@ -241,9 +245,11 @@ class Population:
             .limit(_SAMPLE)
         ).all()
         self.people = len(rows)
+        # Count raw values first and canonicalise each distinct one once: the rows are many, the
+        # values few.
         self.sex = Counter(r.sex for r in rows if r.sex in ("M", "F"))
-        self.race = Counter(x for r in rows if (x := d.race(r.race)))
-        self.hair = Counter(h for r in rows if (h := d.hair(r.hair_color)))
+        self.race = _mapped(Counter(r.race for r in rows), d.race)
+        self.hair = _mapped(Counter(r.hair_color for r in rows), d.hair)
         self.dob = np.array([r.dob.toordinal() for r in rows if r.dob and r.dob_precision == "day"], float)
         self.height = np.array([r.height_in for r in rows if r.height_in], float)
         vehicles = conn.execute(
@@ -252,22 +258,42 @@ class Population:
             .where(sr.c.type == "person", sr.c.is_current.is_(True))
             .limit(_SAMPLE)
         ).all()
-        self.vehicle = Counter((d.make(v.make), d.model(v.model), d.body(v.body)) for v in vehicles)
-        self.color = Counter(c for v in vehicles if (c := d.color(v.color)))
+        self.vehicle = _mapped(
+            Counter((v.make, v.model, v.body) for v in vehicles),
+            lambda k: (d.make(k[0]), d.model(k[1]), d.body(k[2])),
+        )
+        self.color = _mapped(Counter(v.color for v in vehicles), d.color)
         # How many registrants have no vehicle on record (a candidate without one is no great surprise).
         with_vehicle = {v.record_id for v in vehicles}
         registered = {r.record_id for r in rows}
         self.no_vehicle = (len(registered - with_vehicle) + 0.5) / (len(registered) + 1.0)
 
 
+_POPULATIONS: dict[tuple[str, int | None], Population] = {}
+
+
+def population(conn: Connection) -> Population:
+    """The store's Population, reused until anything new is loaded (the newest record id moves)."""
+    newest = conn.execute(select(func.max(t.source_record.c.id))).scalar()
+    key = (conn.engine.url.render_as_string(hide_password=True), newest)
+    if key not in _POPULATIONS:
+        if len(_POPULATIONS) >= 4:
+            _POPULATIONS.pop(next(iter(_POPULATIONS)))
+        _POPULATIONS[key] = Population(conn)
+    return _POPULATIONS[key]
+
+
+def _mapped(raw: Counter, canonical: Callable[[Any], Any]) -> Counter:  # type: ignore[type-arg]
+    out: Counter = Counter()  # type: ignore[type-arg]
+    for value, n in raw.items():
+        key = canonical(value) if value is not None else None
+        if key:
+            out[key] += n
+    return out
+
+
 # ---- evidence: how well a candidate fits what the witnesses of a series said ----------------------------
-#
-# The incidents of a series were linked *because* their descriptions agree, so n reports saying
-# "Hispanic" are not n independent chances for a random man to match: if he is Hispanic he matches
-# all of them. Each feature is therefore weighed as a whole: the candidate's pattern of agreement
-# over the reports (which agree, which do not) is compared between the true offender (each witness
-# right with probability m, independently) and a random registered offender (the share of them
-# with that very pattern, counted on the population).
+# Each feature weighed as a whole over the reports: see the module docstring for why.
 
 _CAP = 8.0  # bits one feature can give for
 _PLATE_CAP = 14.0
@@ -325,7 +351,7 @@ class _Ranges:
 
     def __init__(self, ranges: list[tuple[float, float] | None], m: tuple[float, float, float], near: float):
         self.ranges, self.m, self.near = ranges, m, near
-        self.counts: Counter[tuple[int | None, ...]] = Counter()
+        self._by_code: dict[int, int] = {}
         self.total = 0
 
     def fit(self, population: np.ndarray, per_report: list[np.ndarray] | None = None) -> None:
@@ -869,9 +895,11 @@ def load_profiles(
     for r in select_in(conn, stmt, sr.c.ref, all_refs, "str"):
         records[r.id] = r
 
+    wanted = sorted(records)
+
     def rows_of(table: Any) -> Iterable[tuple[str, Any]]:
         """(profile key, row) for rows of `table` that belong to a member (record and party)."""
-        for row in select_in(conn, select(table), table.c.record_id, sorted(records), "int"):
+        for row in select_in(conn, select(table), table.c.record_id, wanted, "int"):
             key = owner.get((records[row.record_id].ref, row.party if row.party is not None else 0))
             if key is not None:
                 yield key, row
@@ -900,6 +928,9 @@ def load_profiles(
         )
     if not profiles:
         return []
+    # Only the records of the persons kept (most of a neighbourhood's records are not registrants').
+    keep = {ref for key in profiles for ref, _ in members[key]}
+    wanted = sorted(i for i, r in records.items() if r.ref in keep)
     parties: dict[str, list[Any]] = defaultdict(list)
     for key, r in rows_of(t.party):
         if key in profiles:
@@ -1003,7 +1034,7 @@ def offenders_for_series(
     params = params or OffenderParams()
     out: dict[str, list[OffenderFit]] = {}
     with engine.connect() as conn:
-        pop = Population(conn)
+        pop = population(conn)
         keys_of: dict[str, set[tuple[str, int]]] = {}
         for s in series:
             keys = _near_refs(conn, _shape(s, params), params.radius_mi)

@@ -273,7 +273,8 @@ def nearby(
     ):
         if not rows and title.startswith("Leads naming"):
             continue
-        t = Table(title=f"{title} ({len(rows)})")
+        heading = f"{title} ({len(rows)})"
+        t = Table(title=heading, min_width=len(heading) + 2)  # a heading on one line, however narrow
         for column in ("mi", "days", "kind", "at", "ref"):
             t.add_column(column, overflow="fold")
         for x in rows:

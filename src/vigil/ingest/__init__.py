@@ -8,6 +8,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from vigil.config import Actor
+from vigil.ingest.collector import fewer_collections
 from vigil.ingest.jsonl import jsonl_items
 from vigil.ingest.loader import LoadSummary, StrictLoadFailed, load_records
 from vigil.ingest.prepare import Prepared, prepare
@@ -46,8 +47,9 @@ def ingest_file(
         if not source:
             raise TabularError(f"{path}: a spreadsheet needs --source (e.g. registry:TX): who asserts it")
         rows = (prepare(item, binder) for item in parse_tabular(path, source, column_map))
-        return _load(engine, path, rows, actor, strict, rejects_path, progress)
-    with jsonl_items(path, binder, progress, workers) as items:
+        with fewer_collections():
+            return _load(engine, path, rows, actor, strict, rejects_path, progress)
+    with fewer_collections(), jsonl_items(path, binder, progress, workers) as items:
         return _load(engine, path, items, actor, strict, rejects_path, None)
 
 

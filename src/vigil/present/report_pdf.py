@@ -15,7 +15,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import letter
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from vigil.present.report_charts import timeline_png
 from vigil.present.report_common import (
@@ -132,8 +132,11 @@ def report_pdf(doc: dict[str, Any], sections: list[str] | None = None) -> bytes:
         renderer = _SECTIONS.get(section)
         if renderer is None:
             continue
+        start = len(d.story)
         d.para(_e(SECTION_TITLES[section]), "h2")
         renderer(d, doc)
+        if len(d.story) >= start + 2:  # a heading never ends a page alone
+            d.story[start : start + 2] = [KeepTogether(d.story[start : start + 2])]
     _sources(d, doc)
     buffer = io.BytesIO()
     template = SimpleDocTemplate(

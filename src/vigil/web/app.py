@@ -6,13 +6,15 @@ import importlib
 import logging
 import pkgutil
 from collections.abc import AsyncIterator, Iterable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Connection, Engine
+from sqlalchemy.engine.base import OptionEngine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Mount
@@ -52,7 +54,7 @@ class HideQueryStrings(logging.Filter):
 def create_app(db_url: str | None = None, settings: WebSettings | None = None) -> FastAPI:
     """The Vigil web application on the store at `db_url` (default: the embedded store), migrated."""
     settings = settings or WebSettings()
-    engine = open_store(db_url)
+    engine = serving_engine(open_store(db_url))
     jobs = JobRunner(settings.job_workers)
 
     @asynccontextmanager
@@ -80,6 +82,27 @@ def create_app(db_url: str | None = None, settings: WebSettings | None = None) -
     check_routes_declare_roles(app)
     _install_handlers(app, settings)
     return app
+
+
+class WriteFirstEngine(OptionEngine):
+    """The store engine as a server with many concurrent requests uses it on SQLite.
+
+    `engine.begin()` takes the write lock at BEGIN (IMMEDIATE); `engine.connect()` reads stay deferred.
+    A deferred transaction that reads and then writes (an audit append reads the chain's last hash
+    first) fails with "database is locked" when another request committed in between; taking the lock
+    up front makes concurrent writers queue (busy timeout) instead. PostgreSQL needs none of this.
+    """
+
+    @contextmanager
+    def begin(self) -> Iterator[Connection]:
+        with self.connect() as conn:
+            conn.execution_options(vigil_write=True)  # read by vigil.store.db's "begin" listener
+            with conn.begin():
+                yield conn
+
+
+def serving_engine(engine: Engine) -> Engine:
+    return WriteFirstEngine(engine, {}) if engine.dialect.name == "sqlite" else engine
 
 
 def discover_routers() -> Iterator[APIRouter]:
