@@ -13,7 +13,9 @@ in a fresh process, which reports its own time and peak RSS. Rows:
     vigil.analyze.records.lookup_identifier on a fresh connection pool.
 Columns: records/s over the load itself (store already opened and migrated); "wall" also counts the
 process start (imports, migrations); "peak" is the loading process's ru_maxrss, "workers" the largest
-worker's (they share the loader's tables copy-on-write, so the two do not simply add up).
+worker's (they share the loader's tables copy-on-write, so the two do not simply add up); "CPU us/rec"
+is the CPU time of the loading process plus its workers per record (whole process, start included):
+on a shared machine it moves much less than records/s does.
 Results are printed as a table and written to bench/results/ingest-<scale>.json.
 """
 
@@ -38,9 +40,11 @@ RESULTS = HERE / "results"
 _REPORT = (
     "import json, resource\n"
     "def report(**values):\n"
-    "    self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
-    "    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024\n"
-    "    print(json.dumps({**values, 'peak_mib': self, 'worker_peak_mib': kids}))\n"
+    "    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+    "    values |= {'peak_mib': me.ru_maxrss / 1024, 'worker_peak_mib': kids.ru_maxrss / 1024}\n"
+    "    values |= {'cpu_seconds': me.ru_utime + me.ru_stime}\n"
+    "    values |= {'worker_cpu_seconds': kids.ru_utime + kids.ru_stime}\n"
+    "    print(json.dumps(values))\n"
 )
 
 
@@ -76,6 +80,7 @@ def _run_child(code: str) -> dict[str, float]:
 
 
 def vigil_load(files: list[Path], url: str, workers: int | None) -> dict[str, float]:
+    extra = "" if workers is None else f", workers={workers}"
     code = (
         "import time\n"
         "from pathlib import Path\n"
@@ -86,7 +91,7 @@ def vigil_load(files: list[Path], url: str, workers: int | None) -> dict[str, fl
         "started = time.perf_counter()\n"
         "records = 0\n"
         f"for f in {[str(f) for f in files]!r}:\n"
-        f"    s = ingest_file(engine, Path(f), Actor('bench', 'benchmark'), workers={workers!r})\n"
+        f"    s = ingest_file(engine, Path(f), Actor('bench', 'benchmark'){extra})\n"
         "    assert s.rejected == 0, (f, s.rejects[:3])\n"
         "    records += s.read\n"
         "report(seconds=time.perf_counter() - started, records=records)\n"
@@ -204,7 +209,7 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     print(
         f"{'scale':<8}{'backend':<12}{'loader':<22}{'records':>10}{'load s':>8}{'rec/s':>8}{'wall s':>8}"
-        f"{'peak MiB':>10}{'workers':>9}{'store MiB':>11}{'lookup p50/p95 ms':>19}",
+        f"{'peak MiB':>10}{'workers':>9}{'CPU us/rec':>11}{'store MiB':>11}{'lookup p50/p95 ms':>19}",
         flush=True,
     )
     for scale in args.scales.split(","):
@@ -243,10 +248,11 @@ def _print(row: dict) -> None:
     lookup = f"{row['p50_ms']:.2f}/{row['p95_ms']:.2f}" if "p50_ms" in row else "-"
     store = f"{row['store_mib']:,.0f}" if "store_mib" in row else "-"
     workers = f"{row['worker_peak_mib']:,.0f}" if row.get("worker_peak_mib") else "-"
+    cpu = 1e6 * (row["cpu_seconds"] + row["worker_cpu_seconds"]) / row["records"]
     print(
         f"{row['scale']:<8}{row['backend']:<12}{row['loader']:<22}{row['records']:>10,}"
         f"{row['seconds']:>8.1f}{row['records'] / row['seconds']:>8,.0f}{row['wall_seconds']:>8.1f}"
-        f"{row['peak_mib']:>10,.0f}{workers:>9}{store:>11}{lookup:>19}",
+        f"{row['peak_mib']:>10,.0f}{workers:>9}{cpu:>11,.0f}{store:>11}{lookup:>19}",
         flush=True,
     )
 

@@ -16,6 +16,7 @@ import orjson
 from sqlalchemy import Connection, Engine, select, text
 
 from vigil.config import Actor
+from vigil.store.db import write_transaction
 from vigil.store.tables import audit_log
 
 # Actions that look at people's data need a stated reason (formats.md; ARCHITECTURE.md principle 6).
@@ -67,7 +68,9 @@ def write(
     if action in PURPOSE_REQUIRED and not actor.purpose.strip():
         raise PurposeRequired(f"a purpose is required for {action} (--purpose or VIGIL_PURPOSE)")
     if isinstance(target, Engine):
-        with target.begin() as conn:
+        # Read-last-hash-then-append must hold the write lock from the start, or concurrent
+        # writers lose the race (SQLite "database is locked") instead of waiting their turn.
+        with write_transaction(target) as conn:
             _append(conn, actor, action, query or {}, list(result_refs))
     else:
         _append(target, actor, action, query or {}, list(result_refs))
