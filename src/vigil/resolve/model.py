@@ -20,7 +20,7 @@ from vigil.resolve.compare import COMPARISONS
 # address would otherwise learn that a generation apart is what matches look like (Splink's
 # fix_m_probabilities plays the same role).
 FIXED_M: dict[str, dict[str, float]] = {
-    "dob": {"decade_apart": 0.002},
+    "dob": {"different": 0.03, "decade_apart": 0.002},
     "generation": {"conflict": 0.003},
     # Housemates share a surname, a landline and an address: without these, EM learns from them that
     # a different SSN or sex is no evidence against a match.
