@@ -53,7 +53,7 @@ def _report(rid: str, day: str, lat: float, lon: float, **changes) -> dict:  # t
 
 def test_residence_vehicle_and_description_rank_the_fitting_registrant_first(engine, tmp_path) -> None:
     people = [
-        # Lives 2 mi from the first report, 47 at the reports (30-45 and 40-50 said), navy Ford plate ABC1234, eagle tattoo.
+        # Lives 2 mi from the first report; 47 then (30-45 and 40-50 said); navy Ford ABC1234; eagle tattoo.
         _registrant("TX-000001", 36.18, -95.95),
         # Lives as near, but black, 70 years old, no vehicle on record.
         _registrant("TX-000002", 36.17, -95.99, race="B", dob="1956-01-01", vehicles=[]),

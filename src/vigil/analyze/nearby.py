@@ -5,9 +5,13 @@ missing; an incident, unidentified find or lead sighting also works). Candidates
 range queries (a latitude/longitude box on `address` and `event`, a time range on `event.at`) and are
 then measured exactly with the haversine formula, so the box only has to be a superset.
 
-Persons are registered offenders: a registry record's registration and record addresses, and - once
-resolution has run - the addresses any record of the same person gives (vendor "last known"
-addresses). Each address is labelled with where it came from and must have been valid at the case date.
+Persons are registered offenders, one entry per resolved person (resolution is brought up to date
+first; a record it has not reached stands alone) that has a registration on any of its records. An
+entry carries every address of all the person's records that was valid at the case date, in or out
+of the radius, each labelled "registered" (its record carries the registration: a registry's, or
+NCIC's copy) or "last_known" (vendors and other sources), with its distance; the person is listed
+when any of them is within the radius. Flags point at what to look at twice: no registered address
+inside while a last-known one is, registry and vendors disagreeing, dead, incarcerated.
 """
 
 from __future__ import annotations
@@ -141,7 +145,11 @@ def nearby(
         "lpr_hits": lpr,
         "leads": leads,
     }
-    refs = [centre.ref, *(p["address_ref"] for p in persons), *(x["ref"] for x in incidents + lpr + leads)]
+    refs = [
+        centre.ref,
+        *(r for p in persons for r in p["refs"]),
+        *(x["ref"] for x in incidents + lpr + leads),
+    ]
     audit.write(
         engine,
         actor,

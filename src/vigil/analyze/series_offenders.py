@@ -327,6 +327,7 @@ class _Categorical:
 
     def __init__(self, said: list[Any], population: Counter, fits: Any, m: float) -> None:  # type: ignore[type-arg]
         self.said, self.fits, self.m = said, fits, m
+        self._memo: dict[Any, Weight | None] = {}
         self.counts: Counter[tuple[bool | None, ...]] = Counter()
         for value, n in population.items():
             self.counts[self.vector(value)] += n
@@ -336,6 +337,12 @@ class _Categorical:
         return tuple(None if not s else bool(self.fits(s, value)) for s in self.said)
 
     def weigh(self, value: Any) -> Weight | None:
+        # Candidates share few values (races, hair colours): each is weighed once per series.
+        if value not in self._memo:
+            self._memo[value] = self._weigh(value)
+        return self._memo[value]
+
+    def _weigh(self, value: Any) -> Weight | None:
         if not value or not any(self.said):
             return None
         vec = self.vector(value)
@@ -412,6 +419,7 @@ class _VehicleKind:
 
     def __init__(self, reports: list[Incident], population: Counter) -> None:  # type: ignore[type-arg]
         self.said = [(x.make, d.model(x.model), x.body) for x in reports]
+        self._memo: dict[tuple[str | None, str | None, str | None], tuple[Weight, dict[str, int]] | None] = {}
         self.counts: Counter[tuple[bool | None, ...]] = Counter()
         self.masks: Counter[tuple[bool, ...]] = Counter()
         for value, n in population.items():
@@ -423,6 +431,11 @@ class _VehicleKind:
         return tuple(_cmp(s[k], v[k]) for s in self.said for k in range(3))
 
     def weigh(self, v: tuple[str | None, str | None, str | None]) -> tuple[Weight, dict[str, int]] | None:
+        if v not in self._memo:
+            self._memo[v] = self._weigh(v)
+        return self._memo[v]
+
+    def _weigh(self, v: tuple[str | None, str | None, str | None]) -> tuple[Weight, dict[str, int]] | None:
         vec = self.vector(v)
         compared = [x for x in vec if x is not None]
         if not compared:
@@ -1109,6 +1122,12 @@ def series_for_person(
     []. The series are rebuilt from the incidents within ~110 mi of his addresses (with value
     frequencies from all incidents), which gives the same series as `vigil series` unless a series
     stretches farther than that. Not audited: the caller's report view is.
+
+    Each item: the series (`series_id`, `refs` of its incidents, `series_score`, `series_reasons`,
+    `first`, `last`, `centre`, `candidates` = registered offenders considered) and his fit to it
+    (`score` 0-1, `rank`, `bits`, `reasons`, `weights`, `person_id`, `person_refs`, `registration`,
+    `address_ref`, `address_label`, `address`, `distance_mi` to the centre, `nearest_incident_mi`,
+    `vehicle`).
     """
     params = params or OffenderParams()
     _, members = resolve_subject(engine, person_id)

@@ -93,6 +93,12 @@ def load_records(
         with write_transaction(engine) as conn:
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOAD_LOCK})
+                # The planner's statistics describe the tables as they were before this load (often
+                # empty), and psycopg prepares a statement run 5 times, whose generic plan then stays:
+                # the version lookup scanned all of source_record for each chunk, slower with every
+                # chunk. Every statement of a load is a keyed lookup or an insert.
+                conn.execute(text("SET LOCAL enable_seqscan = off"))
+                conn.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
             load_id = conn.execute(
                 insert(t.load).returning(t.load.c.id),
                 {
