@@ -126,7 +126,9 @@ def test_watch_alerts_and_deconflict(db: str, tmp_path: Path) -> None:
     )
     assert orjson.loads(stdout)["target"] == "email:dan.l@example.net"
     new_tip = {"type": "tip", "source": "cybertipline", "id": "T-W", "narrative": "mail dan.l@example.net"}
-    _, stdout, _ = run("ingest", str(write_jsonl(tmp_path / "new.jsonl", [new_tip])), "--db", db, "-f", "json")
+    _, stdout, _ = run(
+        "ingest", str(write_jsonl(tmp_path / "new.jsonl", [new_tip])), "--db", db, "-f", "json"
+    )
     assert orjson.loads(stdout)["alerts_raised"] == 1  # the load itself checks the watches
     _, stdout, _ = run("alerts", "--agency", "OK ICAC", "--db", db, "--purpose", "p", "--format", "json")
     document = orjson.loads(stdout)
