@@ -16,7 +16,8 @@ process start (imports, migrations); "peak" is the loading process's ru_maxrss, 
 worker's (they share the loader's tables copy-on-write, so the two do not simply add up); "CPU us/rec"
 is the CPU time of the loading process plus its workers per record (whole process, start included):
 on a shared machine it moves much less than records/s does.
-Results are printed as a table and written to bench/results/ingest-<scale>.json.
+Results are printed as a table and written to bench/results/ingest-<scale>.json (the rows of the
+backends run replace theirs; other backends' rows stay). bench/results/ingest.md discusses them.
 """
 
 from __future__ import annotations
@@ -241,7 +242,15 @@ def main() -> None:
                     _print(row)
                     rows.append(row)
                     _drop(backend, name)
-        (RESULTS / f"ingest-{scale}.json").write_bytes(orjson.dumps(rows, option=orjson.OPT_INDENT_2))
+        _save(RESULTS / f"ingest-{scale}.json", rows, backends)
+
+
+def _save(path: Path, rows: list[dict], backends: list[str]) -> None:
+    """Replaces this run's backends in the scale's results and keeps the others (run one at a time)."""
+    kept = (
+        [r for r in orjson.loads(path.read_bytes()) if r["backend"] not in backends] if path.exists() else []
+    )
+    path.write_bytes(orjson.dumps(kept + rows, option=orjson.OPT_INDENT_2))
 
 
 def _print(row: dict) -> None:
