@@ -97,7 +97,7 @@ def person_facts(conn: Connection, members: list[tuple[str, int]]) -> Facts:
 def facts_from(rows: FactRows, members: list[tuple[str, int]]) -> Facts:
     facts = Facts()
     wanted = set(members)
-    ids = [rows.by_ref[ref] for ref in {ref for ref, _ in members} if ref in rows.by_ref]
+    ids = sorted(rows.by_ref[ref] for ref in {ref for ref, _ in members} if ref in rows.by_ref)
     if not ids:
         return facts
     records = rows.records
@@ -122,8 +122,11 @@ def facts_from(rows: FactRows, members: list[tuple[str, int]]) -> Facts:
     parties = collect(rows.parties)
     dobs = Counter(p.dob for p in parties if p.dob and p.dob_precision == "day")
     if dobs:
-        value, _ = dobs.most_common(1)[0]
-        source = max((p for p in parties if p.dob == value), key=lambda p: rank(p.record_id, None))
+        # Most sources win; a tie goes to the most recent, most reliable source, then the value.
+        source = max(
+            (p for p in parties if p.dob in dobs), key=lambda p: (dobs[p.dob], rank(p.record_id, None), p.dob)
+        )
+        value = source.dob
         facts.dob = Fact(value.isoformat(), records[source.record_id].as_of, records[source.record_id].ref)
         if len(dobs) > 1:
             facts.conflicts.append("dob")
@@ -132,11 +135,11 @@ def facts_from(rows: FactRows, members: list[tuple[str, int]]) -> Facts:
     identifiers = collect(rows.identifiers)
     ssns = Counter(i.value for i in identifiers if i.kind == "ssn")
     if ssns:
-        value, _ = ssns.most_common(1)[0]
         source = max(
-            (i for i in identifiers if i.kind == "ssn" and i.value == value),
-            key=lambda i: rank(i.record_id, None),
+            (i for i in identifiers if i.kind == "ssn"),
+            key=lambda i: (ssns[i.value], rank(i.record_id, None), i.value),
         )
+        value = source.value
         facts.ssn = Fact(value, records[source.record_id].as_of, records[source.record_id].ref)
         facts.ssn_not_issued = source.detail == "not_issued"
         if len(ssns) > 1:

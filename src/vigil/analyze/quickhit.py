@@ -201,9 +201,10 @@ def run_quickhit(
     url = engine.url.render_as_string(hide_password=False)
     results: list[dict[str, Any]] = []
     if len(batches) > 1 and WORKERS > 1:
-        # Matching is CPU-bound Python: one process per core, each with its own connection.
-        context = multiprocessing.get_context("fork")
-        engine.dispose()  # children must not inherit (and later close) the parent's pooled connections
+        # Matching is CPU-bound Python: one process per core, each with its own connection. "spawn",
+        # not "fork": the web server calls this from a worker thread, and forking a threaded process
+        # can copy a lock some other thread holds.
+        context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=WORKERS, mp_context=context) as pool:
             for answered in pool.map(_answer_in_worker, [(url, b, actor, show_ssn) for b in batches]):
                 results.extend(answered)

@@ -90,7 +90,7 @@ def candidate_keys_many(conn: Connection, queries: list[Query]) -> list[list[Key
         ("last_key",),
         2,
     )
-    return [sorted(keys, key=keys.__getitem__)[:MAX_CANDIDATES] for keys in found]
+    return [sorted(keys, key=lambda k, keys=keys: (keys[k], k))[:MAX_CANDIDATES] for keys in found]
 
 
 def match_many(

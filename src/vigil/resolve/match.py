@@ -161,7 +161,7 @@ def group_candidates(candidates: list[Candidate], owners: dict[tuple[str, int], 
         groups[owners.get((c.ref, c.party)) or f"record:{c.ref}#{c.party}"].append(c)
     matches = []
     for key, group in groups.items():
-        group.sort(key=lambda c: -c.weight)
+        group.sort(key=lambda c: (-c.weight, c.ref, c.party))
         best = group[0]
         if key.startswith("record:"):
             matches.append(
@@ -169,7 +169,9 @@ def group_candidates(candidates: list[Candidate], owners: dict[tuple[str, int], 
             )
         else:
             matches.append(PersonMatch(key, [], best, group))
-    matches.sort(key=lambda m: -m.best.weight)
+    matches.sort(
+        key=lambda m: (-m.best.weight, m.best.ref, m.best.party)
+    )  # ties: same order in every process
     return matches
 
 
@@ -191,7 +193,7 @@ def match_query(conn: Connection, model: Model, query: Query, limit: int = 500) 
     if not keys:
         return []
     features = load_features(conn, {k[0] for k in keys})
-    scored = score_candidates(model, query.features, (features[k] for k in keys if k in features))
+    scored = score_candidates(model, query.features, (features[k] for k in sorted(keys) if k in features))
     return group_by_person(conn, scored)
 
 
