@@ -11,7 +11,7 @@ from vigil.config import Actor
 from vigil.ingest.collector import fewer_collections
 from vigil.ingest.jsonl import jsonl_items
 from vigil.ingest.loader import LoadSummary, StrictLoadFailed, load_records
-from vigil.ingest.prepare import Prepared, prepare
+from vigil.ingest.prepare import Prepared, prepare_parsed
 from vigil.ingest.reader import Reject, file_sha256
 from vigil.ingest.tabular import TabularError, parse_tabular
 from vigil.store.bulk import RowBinder
@@ -46,7 +46,7 @@ def ingest_file(
     if is_tabular(path):
         if not source:
             raise TabularError(f"{path}: a spreadsheet needs --source (e.g. registry:TX): who asserts it")
-        rows = (prepare(item, binder) for item in parse_tabular(path, source, column_map))
+        rows = (prepare_parsed(item, binder) for item in parse_tabular(path, source, column_map))
         with fewer_collections():
             return _load(engine, path, rows, actor, strict, rejects_path, progress)
     with fewer_collections(), jsonl_items(path, binder, progress, workers) as items:

@@ -15,7 +15,7 @@ from itertools import islice
 from pathlib import Path
 
 from vigil.ingest.pool import ordered_map
-from vigil.ingest.prepare import Prepared, prepare, prepare_lines, warm_up
+from vigil.ingest.prepare import Prepared, prepare_lines, prepare_parsed, warm_up
 from vigil.ingest.reader import Reject, parse_line, read_jsonl
 from vigil.store.bulk import RowBinder
 
@@ -49,7 +49,7 @@ def jsonl_items(
 def _in_process(path: Path, binder: RowBinder, progress: Progress) -> Iterator[Prepared | Reject]:
     reported = 0
     for line_no, data, position in read_jsonl(path):
-        yield prepare(parse_line(str(path), line_no, data), binder)
+        yield prepare_parsed(parse_line(str(path), line_no, data), binder)
         if progress and position - reported >= 1 << 16:
             progress(position - reported)
             reported = position

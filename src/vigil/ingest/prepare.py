@@ -42,7 +42,7 @@ class Prepared(NamedTuple):
     warnings: int  # values kept in the raw record but not indexable (e.g. a junk phone)
 
 
-def prepare(item: Parsed | Reject, binder: RowBinder) -> Prepared | Reject:
+def prepare_parsed(item: Parsed | Reject, binder: RowBinder) -> Prepared | Reject:
     if isinstance(item, Reject):
         return item
     record = item.record
@@ -66,7 +66,7 @@ def prepare_lines(
     file: str, lines: Iterable[tuple[int, bytes]], binder: RowBinder
 ) -> list[Prepared | Reject]:
     """(line number, bytes) of one file -> what to store or reject, in order."""
-    return [prepare(parse_line(file, line_no, data), binder) for line_no, data in lines]
+    return [prepare_parsed(parse_line(file, line_no, data), binder) for line_no, data in lines]
 
 
 def warm_up() -> None:

@@ -64,8 +64,7 @@ class RowBinder:
         if self.dialect.name == "sqlite" and isinstance(column.type, Date | DateTime):
             # pysqlite turns dates into text with its registered adapters while binding; running the
             # same adapters here lets worker processes do it (and pickle text, not date objects).
-            adapt = _sqlite_adapt if process is None else lambda value: _sqlite_adapt(process(value))
-            return adapt
+            return _sqlite_adapt if process is None else lambda value: _sqlite_adapt(process(value))
         return process
 
 
