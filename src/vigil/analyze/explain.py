@@ -14,7 +14,7 @@ from vigil.analyze.records import UnknownReference
 from vigil.config import Actor
 from vigil.resolve.compare import gamma
 from vigil.resolve.features import PartyFeatures, load_features
-from vigil.resolve.membership import person_of
+from vigil.resolve.membership import person_of, split_member
 from vigil.resolve.run import latest_model_safe, resolve_full
 from vigil.store import tables as t
 
@@ -26,8 +26,7 @@ class PartyRef:
 
     @classmethod
     def parse(cls, text: str) -> PartyRef:
-        ref, _, party = text.partition("#")
-        return cls(ref, int(party) if party.isdigit() else 0)
+        return cls(*split_member(text))
 
     @property
     def label(self) -> str:

@@ -12,17 +12,14 @@ from vigil.analyze.facts import person_facts
 from vigil.config import Actor
 from vigil.normalize.ssn import mask_ssn
 from vigil.resolve.match import PersonMatch, build_query, match_query, reasons
+from vigil.resolve.membership import split_member
 from vigil.resolve.run import ensure_resolved, latest_model_safe
 
 DECONFLICT_SCORE = 0.9
 
 
 def _members(match: PersonMatch) -> list[tuple[str, int]]:
-    out = []
-    for ref in match.refs:
-        base, _, party = ref.partition("#")
-        out.append((base, int(party) if party.isdigit() else 0))
-    return out
+    return [split_member(ref) for ref in match.refs]
 
 
 def search(

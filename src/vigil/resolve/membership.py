@@ -19,6 +19,12 @@ class Member:
     party: int
 
 
+def split_member(text: str) -> tuple[str, int]:
+    """ "SOURCE/ID#2" -> ("SOURCE/ID", 2); without "#N" the record's subject, party 0."""
+    ref, _, party = text.partition("#")
+    return ref, int(party) if party.isdigit() else 0
+
+
 def person_of(engine: Engine, ref: str, party: int = 0) -> str | None:
     pm = t.person_member
     with engine.connect() as conn:
@@ -45,8 +51,7 @@ def resolve_subject(engine: Engine, text: str) -> tuple[str | None, list[Member]
         known = conn.execute(select(t.person.c.person_id).where(t.person.c.person_id == text)).scalar()
     if known:
         return known, members_of(engine, known)
-    ref, _, party_text = text.partition("#")
-    party = int(party_text) if party_text.isdigit() else 0
+    ref, party = split_member(text)
     person_id = person_of(engine, ref, party)
     if person_id:
         return person_id, members_of(engine, person_id)
