@@ -116,11 +116,3 @@ def demo_store_url(_demo_db_template: Path, tmp_path: Path) -> str:
         if Path(f"{_demo_db_template}{suffix}").exists():
             shutil.copy(f"{_demo_db_template}{suffix}", f"{target}{suffix}")
     return f"sqlite:///{target}"
-
-
-def entity_of(ground_truth_path: Path) -> dict[str, str]:
-    """record reference -> true individual, for person-like records (party 0)."""
-    import orjson
-
-    truth = orjson.loads(ground_truth_path.read_bytes())
-    return {ref: entity for entity, refs in truth["entities"].items() for ref in refs if "#" not in ref}

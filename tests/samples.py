@@ -202,3 +202,9 @@ def write_jsonl(path: Path, items: list[dict[str, Any] | bytes | str]) -> Path:
                 fh.write(item if isinstance(item, bytes) else item.encode())
             fh.write(b"\n")
     return path
+
+
+def entity_of(ground_truth_path: Path) -> dict[str, str]:
+    """record reference -> true individual, for person-like records (party 0)."""
+    truth = orjson.loads(ground_truth_path.read_bytes())
+    return {ref: entity for entity, refs in truth["entities"].items() for ref in refs if "#" not in ref}

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from conftest import entity_of
+from samples import entity_of
 from vigil import audit
 from vigil.analyze.quickhit import read_requests, run_quickhit
 from vigil.analyze.search import search

@@ -9,8 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from conftest import entity_of
-from samples import write_jsonl
+from samples import entity_of, write_jsonl
 from vigil.config import Actor
 from vigil.ingest import ingest_file
 from vigil.resolve.membership import members_of, person_of
