@@ -342,5 +342,23 @@ def list_alerts(
     return {"raised": raised, "alerts": docs}
 
 
+def mark_alerts_seen(
+    engine: Engine, actor: Actor, alert_ids: Iterable[int], agency: str | None = None
+) -> int:
+    """Acknowledge alerts (only `agency`'s when given: nobody acknowledges another agency's alerts);
+    returns how many were newly marked seen."""
+    ids = sorted({int(i) for i in alert_ids})
+    if not ids:
+        return 0
+    alert = t.alert
+    stmt = update(alert).where(alert.c.id.in_(ids), alert.c.seen_at.is_(None)).values(seen_at=_now())
+    if agency is not None:
+        stmt = stmt.where(alert.c.agency == agency)
+    with engine.begin() as conn:
+        done = conn.execute(stmt).rowcount
+    audit.write(engine, actor, "acknowledge", {"what": "alerts", "alert_ids": ids, "agency": agency})
+    return done
+
+
 def _aware(at: datetime) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
