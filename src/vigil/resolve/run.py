@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import orjson
@@ -130,6 +131,57 @@ def resolve_full(
     accepted = np.nonzero(probabilities >= model.threshold)[0]
     stats.accepted_pairs = len(accepted)
 
+    ranked = (
+        ScoredPair(
+            int(pairs[pos][0]),
+            int(pairs[pos][1]),
+            float(weights[pos]),
+            float(probabilities[pos]),
+            partial(model.evidence, candidate_g[pos].tolist()),
+        )
+        for pos in accepted[np.argsort(-weights[accepted], kind="stable")]
+    )
+    write_full_run(
+        engine,
+        actor,
+        stats,
+        parties,
+        ranked,
+        decisions=decisions,
+        previous=previous,
+        started=started,
+        params={"model": model.to_json(), "high_water": water},
+    )
+    return stats
+
+
+class ScoredPair(NamedTuple):
+    """An accepted pair of indexes into the run's parties; evidence is built only for joins."""
+
+    i: int
+    j: int
+    weight: float
+    probability: float
+    evidence: Callable[[], list[dict[str, Any]]]
+
+
+def write_full_run(
+    engine: Engine,
+    actor: Actor,
+    stats: RunStats,
+    parties: list[PartyFeatures],
+    ranked: Iterable[ScoredPair],
+    *,
+    decisions: list[Any],
+    previous: dict[tuple[str, int], str],
+    started: datetime,
+    params: dict[str, Any],
+    engine_name: str = "vigil-fs",
+) -> RunStats:
+    """Clusters accepted pairs (strongest first) under the analysts' decisions and replaces persons,
+    members and evidence. Every batch engine writes through here, so decisions win and ids stay stable
+    whichever engine scored the pairs. `params` must hold "model" (a vigil Model for incremental runs)
+    and "high_water"."""
     index = {(p.ref, p.key[1]): i for i, p in enumerate(parties)}
     clusters = Clusters(len(parties))
     edges: list[dict[str, Any]] = []
@@ -161,17 +213,10 @@ def resolve_full(
                     ],
                 )
             )
-    for pos in accepted[np.argsort(-weights[accepted], kind="stable")]:
-        i, j = pairs[pos]
-        if clusters.union(int(i), int(j)):
+    for pair in ranked:
+        if clusters.union(pair.i, pair.j):
             edges.append(
-                _edge(
-                    parties[i],
-                    parties[j],
-                    float(weights[pos]),
-                    float(probabilities[pos]),
-                    model.evidence(candidate_g[pos].tolist()),
-                )
+                _edge(parties[pair.i], parties[pair.j], pair.weight, pair.probability, pair.evidence())
             )
 
     assignment = _stable_ids(clusters, parties, previous)
@@ -179,7 +224,7 @@ def resolve_full(
     with engine.begin() as conn:
         run_id = conn.execute(
             insert(t.resolution_run).returning(t.resolution_run.c.id),
-            {"started_at": started, "mode": "full", "engine": "vigil-fs", "params": "{}"},
+            {"started_at": started, "mode": "full", "engine": engine_name, "params": "{}"},
         ).scalar_one()
         for table in (t.match_evidence, t.person_member, t.person):
             conn.execute(table.delete())
@@ -206,13 +251,13 @@ def resolve_full(
         insert_rows(conn, t.match_evidence, edges)
         stats.run_id = run_id
         stats.persons = len(sizes)
-        stats.model = model.to_json()
+        stats.model = params["model"]
         conn.execute(
             update(t.resolution_run)
             .where(t.resolution_run.c.id == run_id)
             .values(
                 finished_at=datetime.now(UTC),
-                params=orjson.dumps({"model": stats.model, "high_water": water}).decode(),
+                params=orjson.dumps(params).decode(),
                 stats=orjson.dumps(stats.document()).decode(),
             )
         )
