@@ -32,3 +32,9 @@ REQUEST_CLOSE: frozenset[str] = frozenset({LE_REQUESTER, SUPERVISOR})
 # managers, and team membership, belong to case managers and supervisors.
 CASES: frozenset[str] = READ_RECORDS
 CASE_ASSIGN: frozenset[str] = frozenset({CASE_MANAGER, SUPERVISOR})
+# Link and case analysis (tips, incidents and series, watches and alerts): whoever reads records.
+# Deciding that two incidents are (not) one series changes what every later run shows: analysts and
+# supervisors, as on the command line's `vigil series confirm/reject`.
+ANALYSIS: frozenset[str] = READ_RECORDS
+SERIES_DECIDE: frozenset[str] = frozenset({ANALYST, SUPERVISOR})
+WATCHES: frozenset[str] = READ_RECORDS

@@ -11,7 +11,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from vigil.web.accounts import SessionInfo
-from vigil.web.roles import AUDIT_REVIEW, CASES, INGEST, QUICKHIT, READ_RECORDS, REQUESTS
+from vigil.web.roles import ANALYSIS, AUDIT_REVIEW, CASES, INGEST, QUICKHIT, READ_RECORDS, REQUESTS, WATCHES
 from vigil.web.security import CSRF_FIELD, csrf_token
 
 HERE = Path(__file__).parent
@@ -44,6 +44,11 @@ def nav(session: SessionInfo | None) -> list[tuple[str, str, str]]:
         items.append(("/quickhit", "Quick-hit", "q"))
     if role in CASES:
         items.append(("/cases", "Cases", "k"))
+    if role in ANALYSIS:
+        items.append(("/tips", "Tips", "t"))
+        items.append(("/incidents", "Incidents", "i"))
+    if role in WATCHES:
+        items.append(("/alerts", "Alerts", "w"))
     if role in REQUESTS:
         items.append(("/requests", "Requests", "r"))
     if role in INGEST:
