@@ -119,8 +119,10 @@
       { type: "FeatureCollection", features: features },
       {
         style: (f) => {
+          // (GeoJSON applies this to circle markers too, after pointToLayer: leave those alone)
+          if (!f.geometry || f.geometry.type === "Point") return {};
           const p = f.properties || {};
-          const line = f.geometry && f.geometry.type.indexOf("LineString") >= 0;
+          const line = f.geometry.type.indexOf("LineString") >= 0;
           return {
             color: colorOf(p),
             weight: line ? 2 : 1.5,
