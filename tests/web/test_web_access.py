@@ -14,6 +14,7 @@ from webtools import csrf_of, new_client
 from vigil.web.app import all_routes, check_routes_declare_roles
 from vigil.web.roles import (
     ADMIN,
+    ANALYSIS,
     ANALYST,
     AUDIT_REVIEW,
     CASE_ASSIGN,
@@ -31,8 +32,10 @@ from vigil.web.roles import (
     REQUEST_WORK,
     REQUESTS,
     ROLES,
+    SERIES_DECIDE,
     STORE_STATS,
     SUPERVISOR,
+    WATCHES,
 )
 from vigil.web.security import allow, route_roles
 
@@ -126,6 +129,36 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/notifications/seen"): EVERYONE,
     ("GET", "/notifications"): EVERYONE,
     ("POST", "/notifications/seen"): EVERYONE,
+    # tips and link analysis
+    ("GET", "/api/tips"): ANALYSIS,
+    ("GET", "/api/tips/links"): ANALYSIS,
+    ("GET", "/api/tips/location"): ANALYSIS,
+    ("GET", "/api/tips/route"): ANALYSIS,
+    ("GET", "/api/tips/{ref:path}"): ANALYSIS,
+    ("GET", "/api/links/path"): ANALYSIS,
+    ("GET", "/tips"): ANALYSIS,
+    ("GET", "/tips/{ref:path}"): ANALYSIS,
+    ("GET", "/links/path"): ANALYSIS,
+    # incidents, series, nearby
+    ("GET", "/api/incidents"): ANALYSIS,
+    ("GET", "/api/incidents/trends"): ANALYSIS,
+    ("GET", "/api/incidents/series"): ANALYSIS,
+    ("POST", "/api/incidents/series/decision"): SERIES_DECIDE,
+    ("GET", "/api/incidents/nearby"): ANALYSIS,
+    ("GET", "/incidents"): ANALYSIS,
+    ("GET", "/incidents/series"): ANALYSIS,
+    ("POST", "/incidents/series/decision"): SERIES_DECIDE,
+    ("GET", "/incidents/nearby"): ANALYSIS,
+    # watchlists and alerts (of the user's agency)
+    ("GET", "/api/alerts"): WATCHES,
+    ("POST", "/api/alerts/seen"): WATCHES,
+    ("GET", "/api/watches"): WATCHES,
+    ("POST", "/api/watches"): WATCHES,
+    ("POST", "/api/watches/{watch_id}/remove"): WATCHES,
+    ("GET", "/alerts"): WATCHES,
+    ("POST", "/alerts/watch"): WATCHES,
+    ("POST", "/alerts/unwatch"): WATCHES,
+    ("POST", "/alerts/seen"): WATCHES,
 }
 
 SAMPLE_PARAMS = {
@@ -174,6 +207,9 @@ def test_sensitive_groups() -> None:
     # LE requesters read no records and work no cases; admins run the system but read no one's records.
     for group in (READ_RECORDS, QUICKHIT, CASES, CASE_ASSIGN, REQUEST_WORK, REQUEST_TRIAGE):
         assert LE_REQUESTER not in group and ADMIN not in group, group
+    for group in (ANALYSIS, SERIES_DECIDE, WATCHES):
+        assert LE_REQUESTER not in group and ADMIN not in group, group
+    assert CASE_MANAGER not in SERIES_DECIDE
     assert {LE_REQUESTER} == REQUEST_SUBMIT
     assert CASE_MANAGER in CASE_ASSIGN and ANALYST not in CASE_ASSIGN
 
