@@ -157,8 +157,9 @@
       },
     ).addTo(map);
 
-    // Markers as keyboard targets: focusable, named, opened with Enter or Space.
-    markers.forEach((m, i) => {
+    // Markers as keyboard targets: focusable, named, opened with Enter or Space. (Called once the map
+    // has a view: before that Leaflet has not drawn the layers, and they have no element yet.)
+    const focusable = () => markers.forEach((m, i) => {
       const el = m.layer.getElement && m.layer.getElement();
       if (!el) return;
       m.element = el;
@@ -191,6 +192,7 @@
     } else {
       map.setView(US_CENTER, 4);
     }
+    focusable();
     return { map: map, layer: layer, markers: markers, select: select };
   }
 
