@@ -63,7 +63,15 @@ def run_operation(
     unknown = wanted - set(FLAG_STATUSES) - {"overdue_verification", "moved_out", "unknown", "compliant"}
     if unknown:
         raise ValueError(f"unknown status(es): {', '.join(sorted(unknown))}")
-    hits = run_quickhit(engine, actor, rows)
+    matched = 0
+
+    def matching(n: int) -> None:
+        nonlocal matched
+        matched += n
+        if progress:
+            progress("quick-hit", matched, len(rows))
+
+    hits = run_quickhit(engine, actor, rows, progress=matching)
     persons = list(
         dict.fromkeys(r["person_id"] for r in hits if r["person_id"] and r["match_status"] == "matched")
     )

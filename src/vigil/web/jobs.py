@@ -35,11 +35,16 @@ class Job:
     error: str | None = None
     download: Path | None = None  # a file the job produced (rejects, quick-hit output, ...)
     download_name: str | None = None
+    stage: str | None = None  # what a job of several steps is doing now (progress counts within it)
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     finished_at: datetime | None = None
 
     def advance(self, n: int) -> None:
         self.done += n
+
+    def begin_stage(self, stage: str, total: int | None) -> None:
+        """Start the next step of the work: progress is counted afresh within it."""
+        self.stage, self.total, self.done = stage, total, 0
 
     def visible_to(self, username: str, role: str) -> bool:
         return self.owner == username or role in (SUPERVISOR, ADMIN)
@@ -50,6 +55,7 @@ class Job:
             "kind": self.kind,
             "owner": self.owner,
             "status": self.status,
+            "stage": self.stage,
             "done": self.done,
             "total": self.total,
             "fraction": round(min(self.done / self.total, 1.0), 4) if self.total else None,
