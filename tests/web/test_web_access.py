@@ -81,6 +81,13 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/quickhit"): QUICKHIT,
     ("POST", "/quickhit"): QUICKHIT,
     ("POST", "/quickhit/run"): QUICKHIT,
+    # compliance operations (a quick-hit list in, a bundle of reports out), person charts and exports
+    ("POST", "/api/operations"): QUICKHIT,
+    ("GET", "/operations"): QUICKHIT,
+    ("POST", "/operations"): QUICKHIT,
+    ("GET", "/api/person-graph/{subject:path}"): READ_RECORDS,
+    ("GET", "/api/person-map/{subject:path}"): READ_RECORDS,
+    ("GET", "/api/geo/states.geojson"): EVERYONE,
     # technical-assistance requests
     ("GET", "/api/requests"): REQUESTS,
     ("POST", "/api/requests"): REQUEST_SUBMIT,
