@@ -124,16 +124,17 @@
       const content = el("span", t.label);
       const refs = t.refs || (t.ref ? [t.ref] : []);
       const period = [t.from, ranged ? t.to || "(open)" : null].filter(Boolean).join(" to ");
-      items.push({
+      const item = {
         id: i,
         group: t.kind,
         start: start,
-        end: stop || undefined,
         type: stop ? "range" : "point",
         content: content,
         title: `<b>${esc(words(t.kind))}</b>: ${esc(t.label)}<br>${esc(period)}<br>sources: ${refs.map(esc).join(", ")}`,
         className: `kind-${t.kind}`,
-      });
+      };
+      if (stop) item.end = stop; // (a point must have no "end" key at all: vis focuses on item.end)
+      items.push(item);
     });
     if (!items.length) return;
     const order = KINDS.map((k) => k[0]);
@@ -192,8 +193,9 @@
       if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
         const step = event.key === "ArrowRight" ? 1 : -1;
         at = Math.max(0, Math.min(sequence.length - 1, at < 0 && step < 0 ? sequence.length - 1 : at + step));
-        timeline.setSelection([sequence[at]], { focus: true, animation: false });
-        show(sequence[at]);
+        const id = sequence[at];
+        show(id);
+        timeline.setSelection([id], { focus: true, animation: false });
       } else if (event.key === "+" || event.key === "=") {
         timeline.zoomIn(0.5, { animation: false });
       } else if (event.key === "-") {
