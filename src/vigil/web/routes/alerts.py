@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Query, Request
 from fastapi.responses import RedirectResponse
+from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -22,6 +23,8 @@ from vigil.web.templating import render
 router = APIRouter(tags=["alerts"])
 
 DEFAULT_PURPOSE = "watchlist"
+# Row ids fit a signed 64-bit integer (PostgreSQL BIGINT, SQLite INTEGER): bigger ones are no ids at all.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 Purpose = Annotated[str, Query(max_length=1000, description="Why (audited); default: watchlist.")]
 
 
@@ -69,7 +72,7 @@ def alerts_api(
 def seen_api(
     request: Request,
     who: Annotated[SessionInfo, allow(WATCHES)],
-    alert_id: Annotated[list[int], Form(description="Alert ids (repeat the field).")],
+    alert_id: Annotated[list[Id], Form(description="Alert ids (repeat the field).")],
 ) -> dict[str, Any]:
     """Acknowledge alerts of your agency (others' are left alone)."""
     marked = alerts_mod.mark_alerts_seen(engine_of(request), _actor(who), alert_id, agency=who.user.agency)
@@ -111,7 +114,9 @@ def add_watch_api(
 
 @router.post("/api/watches/{watch_id}/remove")
 def remove_watch_api(
-    request: Request, watch_id: int, who: Annotated[SessionInfo, allow(WATCHES)]
+    request: Request,
+    watch_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    who: Annotated[SessionInfo, allow(WATCHES)],
 ) -> dict[str, Any]:
     """Stop one of your agency's watches (its alerts stay)."""
     _own_watch(request, who, watch_id)
@@ -170,7 +175,9 @@ def add_watch_form(
 
 @router.post("/alerts/unwatch", include_in_schema=False)
 def remove_watch_form(
-    request: Request, who: Annotated[SessionInfo, allow(WATCHES)], watch_id: Annotated[int, Form()]
+    request: Request,
+    who: Annotated[SessionInfo, allow(WATCHES)],
+    watch_id: Annotated[int, Form(ge=1, le=2**63 - 1)],
 ) -> Response:
     remove_watch_api(request, watch_id, who)
     return RedirectResponse("/alerts", status_code=303)
@@ -180,7 +187,7 @@ def remove_watch_form(
 def seen_form(
     request: Request,
     who: Annotated[SessionInfo, allow(WATCHES)],
-    alert_id: Annotated[list[int], Form()],
+    alert_id: Annotated[list[Id], Form()],
 ) -> Response:
     seen_api(request, who, alert_id)
     return RedirectResponse("/alerts", status_code=303)
