@@ -5,14 +5,17 @@ from __future__ import annotations
 import pytest
 
 from vigil.normalize.names import parse_name
+from vigil.resolve.blocking import blocking_keys
 from vigil.resolve.compare import (
+    COMPARISONS,
     compare_address,
     compare_dob,
     compare_generation,
     compare_name,
     compare_ssn,
+    gamma,
 )
-from vigil.resolve.features import PartyFeatures, name_f
+from vigil.resolve.features import PartyFeatures, address_key, name_f
 
 
 def party(
@@ -84,6 +87,49 @@ def test_generation_and_address() -> None:
     assert compare_generation(party("John Sample Jr"), party("John Sample Sr")) == 1
     assert compare_generation(party("John Sample Jr."), party("John Sample Jr")) == 0
     assert compare_generation(party("John Sample"), party("John Sample Sr")) is None
-    a = party("A B", zips=("74103",), lines=("88 ELM ST, TULSA, OK 74103",))
-    assert compare_address(a, party("A B", zips=("74103",), lines=("88 ELM ST, TULSA, OK 74103",))) == 0
-    assert compare_address(a, party("A B", zips=("74103",), lines=("5 OAK ST, TULSA, OK 74103",))) == 1
+
+
+ADDRESS_LEVELS = next(c for c in COMPARISONS if c.name == "address").levels
+
+
+@pytest.mark.parametrize(
+    ("line", "zip5", "level"),
+    [
+        ("88 ELM ST", "74103", "same_line"),
+        ("88 ELMST", "74103", "close_line"),  # spaces lost in keying
+        ("88 ELM ST", "74130", "close_line"),  # ZIP digits transposed
+        ("88 ELMS ST", "74108", "close_line"),  # one letter, one ZIP digit
+        ("89 ELM ST", "74103", "same_zip"),  # the house next door
+        ("88 OAK AVE", "74103", "same_zip"),  # same number, another street
+        ("88 ELM ST", "74199", "different"),
+    ],
+)
+def test_address_levels(line: str, zip5: str, level: str) -> None:
+    a = party("A B", zips=("74103",), lines=(address_key("88 ELM ST", "74103"),))
+    b = party("A B", zips=(zip5,), lines=(address_key(line, zip5),))
+    assert ADDRESS_LEVELS[compare_address(a, b)] == level
+
+
+def test_same_ssn_turns_a_generation_gap_into_a_wrong_dob() -> None:
+    dob = next(i for i, c in enumerate(COMPARISONS) if c.name == "dob")
+    levels = COMPARISONS[dob].levels
+    father = party("John Sample", dob="1950-03-02", ssn="912345678")
+    son = party("John Sample", dob="1979-03-02", ssn="987654321")
+    assert levels[gamma(father, son)[dob]] == "decade_apart"
+    same_ssn = party("John Sample", dob="1979-03-02", ssn="912345678")
+    assert levels[gamma(father, same_ssn)[dob]] == "different"
+
+
+def test_blocking_keys_survive_transposed_ssn_missing_given_name_and_garbled_names() -> None:
+    a = party(
+        "Harrison Capurso", ssn="904086030", zips=("06233",), lines=(address_key("7 ERLDUNDA CIR", "06233"),)
+    )
+    transposed = party("Zed Qx", ssn="904086300")
+    assert blocking_keys(a) & blocking_keys(transposed)
+    surname_only = party(zips=("06233",))
+    surname_only.names.append(name_f("", "", "CAPURSO", "", "", "", a.names[0].last_key))
+    assert blocking_keys(a) & blocking_keys(surname_only)
+    same_door = party("Ruby Zyx", zips=("06233",), lines=(address_key("7 ERLDUNDA CIR", "06233"),))
+    assert blocking_keys(a) & blocking_keys(same_door)
+    stranger = party("Zed Qx", ssn="907777777", zips=("06299",))
+    assert not blocking_keys(a) & blocking_keys(stranger)

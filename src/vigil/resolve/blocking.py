@@ -26,6 +26,13 @@ def blocking_keys(p: PartyFeatures) -> set[str]:
     keys.update(f"ssn:{s}" for s in p.ssns)
     # One key per masked digit: a one-digit SSN error still shares eight of the nine.
     keys.update(f"sm:{i}:{s[:i]}{s[i + 1 :]}" for s in p.ssns for i in range(len(s)))
+    # ... and an adjacent transposition shares the number with that digit pair put in order.
+    keys.update(
+        f"st:{i}:{s[:i]}{min(s[i : i + 2])}{max(s[i : i + 2])}{s[i + 2 :]}"
+        for s in p.ssns
+        for i in range(len(s) - 1)
+        if s[i] != s[i + 1]
+    )
     keys.update(f"ph:{x}" for x in p.phones)
     keys.update(f"em:{x}" for x in p.emails)
     keys.update(f"rid:{x}" for x in p.registrant_ids)
@@ -43,8 +50,11 @@ def blocking_keys(p: PartyFeatures) -> set[str]:
         for z in p.zips:
             if n.first_group:
                 keys.add(f"zf:{z}|{n.first_group}")
+            if n.last_key:
+                keys.add(f"zl:{z}|{n.last_key}")  # a given name missing or replaced
     if dob_key:
         keys.update(f"dz:{dob_key}|{z}" for z in p.zips)  # every name part changed, DOB and ZIP kept
+    keys.update(f"ad:{line}" for line in p.lines)  # one door: names and DOB both garbled
     return keys
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from vigil.normalize.names import nickname_variants
@@ -147,16 +148,34 @@ def compare_plate(a: PartyFeatures, b: PartyFeatures) -> int | None:
     return 1
 
 
+def _zip_close(x: str, y: str) -> bool:
+    return x == y or Levenshtein.distance(x, y) == 1 or _transposed(x, y)
+
+
+def _dwelling_close(x: str, y: str) -> bool:
+    """One door keyed two ways: the same house number, the street spelt nearly alike once spaces are
+    gone ("COLEBATCH PL" / "COLEBATCHPLACE"), the ZIP equal or one key off."""
+    line_x, _, zip_x = x.rpartition("|")
+    line_y, _, zip_y = y.rpartition("|")
+    number_x, _, street_x = line_x.partition(" ")
+    number_y, _, street_y = line_y.partition(" ")
+    if not street_x or not street_y or number_x != number_y or not _zip_close(zip_x, zip_y):
+        return False
+    return fuzz.ratio(street_x.replace(" ", ""), street_y.replace(" ", "")) >= 85
+
+
 def compare_address(a: PartyFeatures, b: PartyFeatures) -> int | None:
     if not (a.zips or a.cities) or not (b.zips or b.cities):
         return None
     if a.lines & b.lines:
         return 0
-    if a.zips & b.zips:
+    if any(_dwelling_close(x, y) for x in a.lines for y in b.lines):
         return 1
-    if a.cities & b.cities:
+    if a.zips & b.zips:
         return 2
-    return 3
+    if a.cities & b.cities:
+        return 3
+    return 4
 
 
 def compare_sex(a: PartyFeatures, b: PartyFeatures) -> int | None:
@@ -214,7 +233,7 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("ssn", ("exact", "one_digit", "different"), compare_ssn),
     Comparison("phone", ("shared", "different"), compare_phone),
     Comparison("email", ("shared", "different"), compare_email),
-    Comparison("address", ("same_line", "same_zip", "same_city", "different"), compare_address),
+    Comparison("address", ("same_line", "close_line", "same_zip", "same_city", "different"), compare_address),
     Comparison("screen_name", ("shared", "different"), compare_screen_name),
     Comparison("plate", ("shared", "different"), compare_plate),
     Comparison("sex", ("same", "different"), compare_sex),
@@ -223,10 +242,20 @@ COMPARISONS: tuple[Comparison, ...] = (
 )
 
 
+_DOB = next(i for i, c in enumerate(COMPARISONS) if c.name == "dob")
+_SSN = next(i for i, c in enumerate(COMPARISONS) if c.name == "ssn")
+_DOB_DIFFERENT = COMPARISONS[_DOB].levels.index("different")
+_DOB_DECADE = COMPARISONS[_DOB].levels.index("decade_apart")
+
+
 def gamma(a: PartyFeatures, b: PartyFeatures) -> list[int]:
     """Level per comparison, -1 for no information."""
     out = []
     for comparison in COMPARISONS:
         level = comparison.compare(a, b)
         out.append(-1 if level is None else level)
+    if out[_SSN] == 0 and out[_DOB] == _DOB_DECADE:
+        # "A generation apart" is strong evidence of father and son only because they share everything
+        # else; they never share an SSN, so beside the same SSN the DOB is merely wrong.
+        out[_DOB] = _DOB_DIFFERENT
     return out
