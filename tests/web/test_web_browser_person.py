@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import orjson
 import pytest
 from test_web_browser import PASSWORD, _free_port, _require_browser, _shot, browser  # noqa: F401
+from test_web_person_charts import absconder_ref
 
 from vigil.config import Actor
 from vigil.store.db import open_store
@@ -65,14 +65,16 @@ def test_person_page_draws_timeline_map_and_link_chart(  # type: ignore[no-untyp
     person_server: str,
     browser,  # noqa: F811
     demo_scenario,
+    demo_store_url: str,
     tmp_path: Path,
 ) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    truth = orjson.loads(demo_scenario.ground_truth.read_bytes())
-    ref = truth["absconders"][0]["registry_ref"]
+    engine = open_store(demo_store_url)
+    ref = absconder_ref(engine, demo_scenario)  # one with incidents near him: more to draw
+    engine.dispose()
     browser.set_window_size(1280, 2400)
     browser.get(
         f"{person_server}/login?next=%2Fpersons%2F{ref.replace('/', '%2F')}%3Fpurpose%3Dsweep%2B2026-11"

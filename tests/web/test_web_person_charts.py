@@ -18,9 +18,12 @@ import orjson
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from webtools import Clock
 
 from vigil import audit
+from vigil.analyze.report import build_report
+from vigil.config import Actor
 from vigil.present.report_map import report_features
 from vigil.web.app import create_app
 from vigil.web.person_charts import VENDOR
@@ -41,9 +44,15 @@ def web_app(demo_store_url: str, clock: Clock, tmp_path: Path) -> Iterator[FastA
     app.state.engine.dispose()
 
 
-def absconder_ref(demo_scenario: Any) -> str:
+def absconder_ref(engine: Engine, demo_scenario: Any) -> str:
+    """A planted absconder whose report places incidents or cases near him (a fuller map and chart)."""
     truth = orjson.loads(demo_scenario.ground_truth.read_bytes())
-    return truth["absconders"][0]["registry_ref"]
+    refs = [a["registry_ref"] for a in truth["absconders"]]
+    for ref in refs:
+        report = build_report(engine, Actor("test", "choose a subject"), ref, audit_it=False, ensure=False)
+        if any(link.get("lat") is not None for link in report["links"]):
+            return ref
+    return refs[0]
 
 
 def embedded(page: str, element_id: str) -> Any:
@@ -55,7 +64,7 @@ def embedded(page: str, element_id: str) -> Any:
 def test_page_embeds_the_reports_timeline_map_and_link_chart(
     web_app: FastAPI, client_as: Callable[..., TestClient], demo_scenario: Any
 ) -> None:
-    ref = absconder_ref(demo_scenario)
+    ref = absconder_ref(web_app.state.engine, demo_scenario)
     analyst = client_as(ANALYST)
     page = analyst.get(f"/persons/{ref}", params={"purpose": PURPOSE})
     assert page.status_code == 200, page.text
@@ -70,13 +79,22 @@ def test_page_embeds_the_reports_timeline_map_and_link_chart(
     kinds = {item["kind"] for item in timeline}
     assert "residence" in kinds and kinds & {"lpr_hit", "le_inquiry", "traffic_stop", "employment_check"}
 
-    # map: the report's GeoJSON (numbered points in time order, the path through them)
+    # map: the report's GeoJSON (numbered points in time order, the path through them), then the
+    # incidents and cases its links place near him
     fc = embedded(page.text, "person-map-data")
-    assert fc == json.loads(json.dumps(report_features(report)))
-    points = [f for f in fc["features"] if f["geometry"]["type"] == "Point"]
+    own = report_features(report)["features"]
+    assert fc["features"][: len(own)] == json.loads(json.dumps(own))
+    points = [f for f in own if f["geometry"]["type"] == "Point"]
     located = [i for i in report["timeline"] if i.get("lat") is not None]
     assert len(points) == len(located) > 0
     assert [p["properties"]["ref"] for p in points] == [i["ref"] for i in located]
+    near = fc["features"][len(own) :]
+    assert near  # the subject was chosen for them
+    near_links = {
+        lk["ref"] for lk in report["links"] if lk["kind"].endswith(("_near_residence", "_near_sighting"))
+    }
+    assert {f["properties"]["ref"] for f in near} == near_links
+    assert all(f["properties"]["category"] in ("incident", "case") for f in near)
 
     # link chart: the person, every one of his records (marked his), what they hold
     graph = embedded(page.text, "person-graph-data")
@@ -114,7 +132,7 @@ def test_page_embeds_the_reports_timeline_map_and_link_chart(
 def test_exports_of_the_link_chart_and_the_map(
     web_app: FastAPI, client_as: Callable[..., TestClient], demo_scenario: Any
 ) -> None:
-    ref = absconder_ref(demo_scenario)
+    ref = absconder_ref(web_app.state.engine, demo_scenario)
     analyst = client_as(ANALYST)
     page = analyst.get(f"/persons/{ref}", params={"purpose": PURPOSE}).text
     chart = embedded(page, "person-graph-data")

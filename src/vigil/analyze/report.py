@@ -1034,9 +1034,12 @@ def _near_links(
                         "distance_mi": round(miles, 2),
                         "residence_refs": s.refs,
                         "geo_precision": s.precision,
+                        "at": at.isoformat(),
+                        "lat": lat,
+                        "lon": lon,
                     }
                 )
-    for ref, kind, s, miles, days in _near_sightings(conn, sightings):
+    for ref, kind, s, miles, days, at, lat, lon in _near_sightings(conn, sightings):
         what = "missing_case" if kind == "missing" else "incident"
         out.append(
             {
@@ -1049,6 +1052,9 @@ def _near_links(
                 "distance_mi": round(miles, 2),
                 "days_apart": round(days, 1),
                 "sighting_ref": s.item["ref"],
+                "at": at.isoformat() if at else None,
+                "lat": lat,
+                "lon": lon,
             }
         )
     return out
@@ -1124,7 +1130,7 @@ def _near_sightings(conn: Connection, sightings: list[_Sighting]) -> list[tuple[
             if miles > NEAR_MILES:
                 continue
             days = abs((_aware(when) - at).total_seconds()) / 86400  # type: ignore[operator]
-            out.append((ref, kind, s, miles, days))
+            out.append((ref, kind, s, miles, days, _aware(when), lat, lon))
     return out
 
 

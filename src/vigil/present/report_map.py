@@ -34,6 +34,9 @@ STYLES: dict[str, tuple[str, str, str]] = {
     "employment_check": ("#bcbd22", "d", "ff22bdbc"),
     "other": ("#7f7f7f", "o", "ff7f7f7f"),
     "path": ("#555555", "", "ff555555"),
+    # what the links place near him (link_features): not his, not numbered
+    "incident": ("#e6550d", "^", "ff0d55e6"),
+    "case": ("#d62728", "*", "ff2827d6"),
 }
 
 
@@ -79,6 +82,32 @@ def report_features(doc: dict[str, Any]) -> dict[str, Any]:
         )
     title = doc.get("name") or doc.get("person_id") or doc.get("subject") or "report"
     return collection(features, f"{title} - residences, employment and sightings")
+
+
+def link_features(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Incidents and missing-child cases the report's links place near his residences or sightings
+    (links that carry a location), one point each: the "incidents" layer over his own map."""
+    out = []
+    seen: set[str] = set()
+    for link in doc.get("links") or []:
+        if link.get("lat") is None or link.get("lon") is None or link["ref"] in seen:
+            continue
+        seen.add(link["ref"])
+        out.append(
+            point(
+                link["lat"],
+                link["lon"],
+                "case" if link.get("type") == "missing_case" else "incident",
+                f"{link['ref']}: {link['via']}",
+                kind=link["kind"],
+                ref=link["ref"],
+                refs=[link["ref"]],
+                at=link.get("at"),
+                score=link.get("score"),
+                distance_mi=link.get("distance_mi"),
+            )
+        )
+    return out
 
 
 def to_kml(fc: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import orjson
 from fastapi.encoders import jsonable_encoder
 from sqlalchemy import Engine
 
@@ -24,8 +25,7 @@ from vigil.analyze.report import build_report
 from vigil.config import Actor
 from vigil.normalize.ssn import mask_ssn
 from vigil.present.graph_export import EXPORT_FORMATS, export_graph
-from vigil.present.report_exports import geojson, kml
-from vigil.present.report_map import report_features
+from vigil.present.report_map import link_features, report_features, to_kml
 from vigil.web.common import audit_write
 from vigil.web.templating import STATIC_DIR
 
@@ -112,6 +112,13 @@ def graph_data(graph: nx.Graph, document: dict[str, Any]) -> dict[str, Any]:
     return {"nodes": nodes, "edges": edges}
 
 
+def person_map(report: dict[str, Any]) -> dict[str, Any]:
+    """The report's map (his residences, jobs, sightings, numbered in time order, and the path through
+    them) with the incidents and missing-child cases its links place near him."""
+    fc = report_features(report)
+    return {**fc, "features": fc["features"] + link_features(report)}
+
+
 def person_charts(engine: Engine, actor: Actor, document: dict[str, Any]) -> dict[str, Any]:
     """{timeline, map, graph, graph_error} for the page, plain JSON. The report is `document["report"]`;
     a chart that fails leaves its error for the page and never hides the rest."""
@@ -119,7 +126,7 @@ def person_charts(engine: Engine, actor: Actor, document: dict[str, Any]) -> dic
     charts: dict[str, Any] = {
         "timeline": report.get("timeline") or [],
         "as_of": report.get("as_of"),
-        "map": report_features(report) if report else None,
+        "map": person_map(report) if report else None,
         "graph": None,
         "graph_error": None,
     }
@@ -173,14 +180,16 @@ def graph_export(
 
 
 def map_export(engine: Engine, actor: Actor, subject: str, fmt: str) -> tuple[bytes, str, str]:
-    """(body, file name, media type) of the report's map as GeoJSON or KML (an audited report without
-    the link analysis, which the map does not draw)."""
+    """(body, file name, media type) of the page's map (the report's, with the incidents and cases its
+    links place near him) as GeoJSON or KML; an audited report and export."""
     if fmt not in MAP_FORMATS:
         raise ValueError(f"format is one of {', '.join(MAP_FORMATS)}")
-    report = build_report(engine, actor, subject, sections="identity,registry,compliance,facts,timeline,map")
+    report = build_report(engine, actor, subject)
     stem = _stem(report, "map")
-    refs = sorted({r for f in report_features(report)["features"] for r in f["properties"].get("refs") or []})
+    fc = person_map(report)
+    refs = sorted({r for f in fc["features"] for r in f["properties"].get("refs") or []})
     audit_write(engine, actor, "export", {"what": f"map {subject}", "format": fmt}, refs)
     if fmt == "kml":
-        return kml(report).encode(), f"{stem}.kml", "application/vnd.google-earth.kml+xml"
-    return geojson(report).encode(), f"{stem}.geojson", "application/geo+json"
+        return to_kml(fc).encode(), f"{stem}.kml", "application/vnd.google-earth.kml+xml"
+    body = orjson.dumps(jsonable_encoder(fc), option=orjson.OPT_INDENT_2) + b"\n"
+    return body, f"{stem}.geojson", "application/geo+json"
