@@ -103,6 +103,12 @@ def test_page_embeds_the_reports_timeline_map_and_link_chart(
     for member in document["members"]:
         node = nodes[f"record:{member['ref']}"]
         assert node["mine"] is True and node["via"]
+    for link in report["links"]:  # and every record the report links him to
+        assert f"record:{link['ref']}" in nodes, link
+    near_edges = [e for e in graph["edges"] if e["kind"].endswith("_near_residence")]
+    assert near_edges and all(
+        e["source"] == f"person:{document['person_id']}" and e["via"] for e in near_edges
+    )
     identifiers = [n for n in graph["nodes"] if n["kind"] == "identifier"]
     assert identifiers and all(e["source"] in nodes and e["target"] in nodes for e in graph["edges"])
     ssns = [n for n in identifiers if n["identifier_kind"] == "ssn"]

@@ -96,7 +96,9 @@ def _entity_type(data: dict[str, Any]) -> str:
 
 
 def _link_label(data: dict[str, Any]) -> str:
-    return "member of" if data.get("kind") == "member" else "holds"
+    kind = str(data.get("kind") or "holds")
+    # holds / member come from the graph; other kinds are links a report adds (incident_near_residence, ...)
+    return {"member": "member of", "holds": "holds"}.get(kind, kind.replace("_", " "))
 
 
 def write_i2_csv(graph: nx.Graph, path: Path) -> tuple[Path, Path]:

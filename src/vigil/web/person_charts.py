@@ -60,13 +60,34 @@ def graph_start(document: dict[str, Any]) -> tuple[str, int]:
 def link_graph(
     engine: Engine, actor: Actor, document: dict[str, Any], action: str = "view", show_ssn: bool = False
 ) -> nx.Graph:
-    """The person's neighbourhood; SSN nodes masked ("ssn:***-**-1234") unless asked and allowed, as
-    everywhere else on the page."""
+    """The person's neighbourhood with the report's other links (incidents and cases near him, shared
+    addresses, chains); SSN nodes masked ("ssn:***-**-1234") unless asked and allowed, as everywhere
+    else on the page."""
     if show_ssn and not actor.may_see_ssn:
         raise PermissionError(f"the {actor.role} role may not unmask SSNs")
     start, hops = graph_start(document)
     _, graph = neighbours(engine, start, actor, hops=hops, max_nodes=GRAPH_MAX_NODES, action=action)
+    add_report_links(graph, document)
     return graph if show_ssn else mask_ssns(graph)
+
+
+def add_report_links(graph: nx.Graph, document: dict[str, Any]) -> None:
+    """The report's links the identifier graph does not hold (a place and a time are no identifier): each
+    linked record joined to the person (or the lone record) by an edge of the link's kind, with its why."""
+    report = document.get("report") or {}
+    start, _ = graph_start(document)
+    center = start if start.startswith("person:") else f"record:{start}"
+    if center not in graph:
+        return
+    for link in report.get("links") or []:
+        node = f"record:{link['ref']}"
+        if node in graph:
+            continue  # already joined through what they share
+        ref, _, party = link["ref"].partition("#")
+        graph.add_node(node, kind="record", ref=ref, type=link.get("type") or "record", label=link["ref"])
+        if party:
+            graph.nodes[node]["party"] = int(party)
+        graph.add_edge(center, node, kind=link["kind"], via=link.get("via") or "", strength=link.get("score"))
 
 
 def mask_ssns(graph: nx.Graph) -> nx.Graph:

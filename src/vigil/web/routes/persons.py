@@ -83,7 +83,7 @@ def person_graph_export(
     if format not in EXPORT_FORMATS:
         raise HTTPException(400, f"format is one of {', '.join(EXPORT_FORMATS)}")
     engine, actor = engine_of(request), who.actor(purpose)
-    document = retry_locked(person_document, engine, actor, subject, False)
+    document = retry_locked(person_document, engine, actor, subject)  # with the report: its links are charted
     try:
         body, name, media = retry_locked(graph_export, engine, actor, document, format, show_ssn)
     except PermissionError as exc:

@@ -286,6 +286,11 @@
         { selector: "node[?hub]", style: { "background-color": "#eeeeee", "border-style": "dashed" } },
         { selector: "edge", style: { width: 1, "line-color": "#bbbbbb", "curve-style": "haystack" } },
         { selector: 'edge[kind = "member"]', style: { "line-color": "#333333", "line-style": "dashed" } },
+        // the report's other links: near in place and time, a shared address, a chain of records
+        {
+          selector: 'edge[kind != "member"][kind != "holds"]',
+          style: { "line-color": "#e6550d", width: 2, "line-style": "dotted" },
+        },
         { selector: "node:selected", style: { "border-width": 4, "border-color": "#b58900" } },
       ],
       layout: big
