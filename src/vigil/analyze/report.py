@@ -29,7 +29,7 @@ from vigil.analyze.records import UnknownReference
 from vigil.config import Actor
 from vigil.normalize.geocode import haversine_miles
 from vigil.normalize.ssn import mask_ssn
-from vigil.resolve.membership import Member, resolve_subject
+from vigil.resolve.membership import Member, resolve_subject, split_member
 from vigil.store import tables as t
 from vigil.store.temp import select_in
 
@@ -931,10 +931,9 @@ def _address_links(
             )
     persons = {}
     if out and _links is not None:
-        persons = _links.persons_of(conn, {lk["ref"].split("#")[0] for lk in out})
+        persons = _links.persons_of(conn, {split_member(lk["ref"])[0] for lk in out})
     for lk in out:
-        base, _, party = lk["ref"].partition("#")
-        lk["person_id"] = persons.get((base, int(party) if party else 0))
+        lk["person_id"] = persons.get(split_member(lk["ref"]))
     return out
 
 

@@ -57,7 +57,7 @@ from vigil.analyze.spacetime import bbox, haversine_np
 from vigil.config import Actor
 from vigil.normalize.geocode import haversine_miles
 from vigil.normalize.plates import normalize_plate, plate_matches
-from vigil.resolve.membership import resolve_subject
+from vigil.resolve.membership import resolve_subject, split_member
 from vigil.store import tables as t
 from vigil.store.temp import select_in
 
@@ -1068,8 +1068,7 @@ def _owners(conn: Connection, profiles: dict[str, Profile]) -> dict[tuple[str, i
     out: dict[tuple[str, int], str] = {}
     for p in profiles.values():
         if p.person_id is None:
-            ref, _, party = p.key.partition("#")
-            out[(ref, int(party) if party else 0)] = p.key
+            out[split_member(p.key)] = p.key
     pids = [p.person_id for p in profiles.values() if p.person_id]
     for r in select_in(conn, select(pm.c.ref, pm.c.party, pm.c.person_id), pm.c.person_id, pids, "str"):
         out[(r.ref, r.party)] = r.person_id
