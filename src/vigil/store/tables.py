@@ -729,3 +729,35 @@ case_lead = Table(
     Column("note", String(1000), nullable=False, default=""),
     Index("ix_case_lead_lead", "lead_ref"),
 )
+
+
+# --- background jobs of the web application (issue 7) ---
+# Uploads, quick-hit batches and operation bundles run in the background. Their state is kept here so
+# a restart forgets nothing: jobs that were running when the server stopped are marked `interrupted`
+# at the next start, and finished jobs' files (on disk under <data dir>/jobs/<id>/) stay downloadable.
+# `agency` and `owner_role` decide who else may see a job (LE requesters: their agency's requesters').
+
+job = Table(
+    "job",
+    metadata,
+    Column("id", String(32), primary_key=True),  # random hex: job ids are not to be guessed
+    Column("kind", String(30), nullable=False),  # ingest, quickhit, operation
+    Column("owner", String(100), nullable=False),
+    Column("owner_role", String(20), nullable=False, default=""),
+    Column("agency", String(200), nullable=False, default=""),
+    Column("status", String(12), nullable=False),  # queued, running, done, failed, interrupted
+    Column("stage", String(200)),
+    Column("done", BigInteger, nullable=False, default=0),
+    Column("total", BigInteger),
+    Column("result", Text),  # JSON document of the finished work
+    Column("error", Text),
+    Column("download_path", String(1000)),
+    Column("download_name", String(300)),
+    Column("download_type", String(100)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Index("ix_job_owner_created", "owner", "created_at"),
+    Index("ix_job_agency_created", "agency", "created_at"),
+    Index("ix_job_status", "status"),
+)
