@@ -40,12 +40,19 @@ class Model:
     def __post_init__(self) -> None:
         self._bits = [np.log2(np.asarray(m) / np.asarray(u)) for m, u in zip(self.m, self.u, strict=True)]
         self._prior_bits = math.log2(self.prior / (1 - self.prior))
+        # Plain floats for scoring one pair at a time (a quick-hit scores millions): numpy scalars
+        # cost more to index and add than the arithmetic itself.
+        self._bits_py = [[float(b) for b in bits] for bits in self._bits]
 
     def level_bits(self, comparison: int, level: int) -> float:
-        return 0.0 if level < 0 else float(self._bits[comparison][level])
+        return 0.0 if level < 0 else self._bits_py[comparison][level]
 
     def weight(self, g: list[int]) -> float:
-        return self._prior_bits + sum(self.level_bits(k, level) for k, level in enumerate(g))
+        total = self._prior_bits
+        for bits, level in zip(self._bits_py, g, strict=True):
+            if level >= 0:
+                total += bits[level]
+        return total
 
     def weights(self, gammas: np.ndarray) -> np.ndarray:
         """Match weight (bits) of each row of a gamma matrix."""

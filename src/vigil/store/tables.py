@@ -127,6 +127,8 @@ name = Table(
     Column("first_group", String(100), nullable=False),
     Index("ix_name_last_first", "last", "first"),
     Index("ix_name_keys", "last_key", "first_key"),
+    # Candidate retrieval joins on surname key + first-name group; covering, so no table lookups.
+    Index("ix_name_key_group", "last_key", "first_group", "record_id", "party"),
     Index("ix_name_record", "record_id"),
 )
 
