@@ -54,6 +54,8 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/"): EVERYONE,
     ("POST", "/logout"): EVERYONE,
     ("GET", "/api/me"): EVERYONE,
+    ("GET", "/api/jobs"): EVERYONE,
+    ("GET", "/jobs"): EVERYONE,
     ("GET", "/api/jobs/{job_id}"): EVERYONE,
     ("GET", "/api/jobs/{job_id}/download"): EVERYONE,
     ("GET", "/jobs/{job_id}"): EVERYONE,

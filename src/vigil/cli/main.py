@@ -30,6 +30,7 @@ from vigil.analyze.stats import store_stats
 from vigil.cli import cases as cases_cli
 from vigil.cli import demo as demo_cli
 from vigil.cli import links as links_cli
+from vigil.cli import notices as notices_cli
 from vigil.cli import persons as persons_cli
 from vigil.cli import report as report_cli
 from vigil.cli import serve as serve_cli
@@ -56,6 +57,7 @@ links_cli.register(app)
 report_cli.register(app)
 app.command("serve")(serve_cli.serve)
 app.add_typer(users_cli.app, name="users")
+app.add_typer(notices_cli.app, name="notices")
 
 
 def summary_document(summary: LoadSummary) -> dict[str, object]:

@@ -1,4 +1,5 @@
-"""The application factory: one store, one job runner, every router in vigil.web.routes, deny by default."""
+"""The application factory: one store, one job runner, the notice sweep, every router in vigil.web.routes,
+deny by default."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from vigil.audit import PurposeRequired
 from vigil.store.db import open_store
 from vigil.web import routes
 from vigil.web.jobs import JobRunner
+from vigil.web.scheduler import NoticeScheduler
 from vigil.web.security import CSRF_COOKIE, Forbidden, NotAuthenticated, current_session, route_roles
 from vigil.web.settings import WebSettings
 from vigil.web.templating import STATIC_DIR, render
@@ -55,11 +57,15 @@ def create_app(db_url: str | None = None, settings: WebSettings | None = None) -
     """The Vigil web application on the store at `db_url` (default: the embedded store), migrated."""
     settings = settings or WebSettings()
     engine = serving_engine(open_store(db_url))
-    jobs = JobRunner(settings.job_workers)
+    jobs = JobRunner(engine, settings.jobs(), settings.job_workers)
+    notices = NoticeScheduler(engine, settings.notice_interval, settings.clock)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        jobs.recover()  # what a previous process left running died with it
+        notices.start()
         yield
+        notices.stop()
         jobs.shutdown()
 
     app = FastAPI(
@@ -76,6 +82,7 @@ def create_app(db_url: str | None = None, settings: WebSettings | None = None) -
     app.state.engine = engine
     app.state.settings = settings
     app.state.jobs = jobs
+    app.state.notices = notices
     for router in discover_routers():
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")

@@ -502,6 +502,50 @@ def sla_document(
     return {"due_at": due, "state": "overdue" if left < 0 else "running", "seconds_left": left}
 
 
+# --- SLA reminders (written by the notice sweep: vigil.web.scheduler) ---
+
+# "Nearing" is the last quarter of the request's SLA window (urgent: the last hour of four).
+NEARING_FRACTION = 0.25
+
+
+def remind_sla(engine: Engine, now: datetime) -> dict[str, int]:
+    """Warn about open requests whose deadline is near (once per deadline: the assignee, else the
+    supervisors) or past (the assignee and the supervisors, once a day while it stays overdue).
+
+    Idempotent: each notice has a key, so running the sweep again writes nothing new. Returns the
+    number of notices written of each kind.
+    """
+    written = {"sla_nearing": 0, "sla_overdue": 0}
+    stmt = (
+        select(r.id, r.title, r.urgency, r.assignee, r.created_at, r.due_at)
+        .where(r.status.in_(OPEN_STATUSES), r.delivered_at.is_(None))
+        .order_by(r.id)
+    )
+    with write_transaction(engine) as conn:
+        rows = conn.execute(stmt).all()
+        if not rows:
+            return written
+        supervisors = users_with_role(conn, SUPERVISOR)
+        for row in rows:
+            due, created = _aware(row.due_at), _aware(row.created_at)
+            stamp = due.strftime("%Y-%m-%d %H:%M UTC")
+            link = f"/requests/{row.id}"
+            if now >= due:
+                text = f"Request #{row.id} is overdue (due {stamp}, {row.urgency}): {row.title[:200]}"
+                key = f"sla-overdue:{row.id}:{now.date().isoformat()}"
+                recipients = [row.assignee or "", *supervisors]
+                written["sla_overdue"] += notify(conn, recipients, "sla", text, link, at=now, key=key)
+            elif due - now <= max(due - created, timedelta(0)) * NEARING_FRACTION:
+                hours = (due - now).total_seconds() / 3600
+                text = (
+                    f"Request #{row.id} is due in {hours:.1f} h ({stamp}, {row.urgency}): {row.title[:200]}"
+                )
+                key = f"sla-nearing:{row.id}:{due.isoformat(timespec='minutes')}"
+                recipients = [row.assignee] if row.assignee else supervisors
+                written["sla_nearing"] += notify(conn, recipients, "sla", text, link, at=now, key=key)
+    return written
+
+
 def _summary(row: Any, now: datetime) -> dict[str, Any]:
     return {
         "id": row.id,

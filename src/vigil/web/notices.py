@@ -12,6 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from vigil.store.db import write_transaction
 from vigil.store.tables import app_user, notification
@@ -30,19 +32,24 @@ def notify(
     """Tell each user (once per key when a key is given); returns how many notices were written."""
     written = 0
     for user in dict.fromkeys(u for u in users if u):
-        if key is not None:
-            exists = conn.execute(
-                select(notification.c.id).where(notification.c.user == user, notification.c.key == key)
-            ).first()
-            if exists:
-                continue
-        conn.execute(
-            notification.insert().values(
-                user=user, at=at, kind=kind, text=text[:1000], link=link[:500], key=key
-            )
-        )
-        written += 1
+        values = {"user": user, "at": at, "kind": kind, "text": text[:1000], "link": link[:500], "key": key}
+        if key is None:
+            conn.execute(notification.insert().values(**values))
+            written += 1
+            continue
+        # The unique (user, key) constraint is the guard: two sweeps at once (the server's scheduler and
+        # a cron `vigil notices run`) cannot both write the notice; the loser's insert does nothing.
+        written += conn.execute(_insert_once(conn).values(**values)).rowcount
     return written
+
+
+def _insert_once(conn: Connection):  # type: ignore[no-untyped-def]
+    dialect = conn.dialect.name
+    if dialect == "postgresql":
+        return pg_insert(notification).on_conflict_do_nothing(index_elements=["user", "key"])
+    if dialect == "sqlite":
+        return sqlite_insert(notification).on_conflict_do_nothing(index_elements=["user", "key"])
+    raise NotImplementedError(f"notifications on {dialect}")
 
 
 def users_with_role(conn: Connection, *roles: str, agency: str | None = None) -> list[str]:

@@ -29,6 +29,16 @@ def _secret_key() -> str:
     return secrets.token_urlsafe(32)
 
 
+def _seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        log.warning("%s=%r is not a number of seconds: using %s", name, raw, default)
+        return default
+    return max(value, 0.0)
+
+
 @dataclass(frozen=True, slots=True)
 class WebSettings:
     secret_key: str = field(default_factory=_secret_key)
@@ -45,11 +55,20 @@ class WebSettings:
     max_upload_bytes: int = 2 << 30
     job_workers: int = 2
     upload_dir: Path | None = None  # default: <data dir>/uploads
+    job_dir: Path | None = None  # files finished jobs produced; default: <data dir>/jobs
+    # Seconds between sweeps for due notices (SLA warnings, case anniversaries); 0 turns the sweep off
+    # (then run `vigil notices run` from cron).
+    notice_interval: float = field(default_factory=lambda: _seconds("VIGIL_NOTICE_INTERVAL", 300))
     # Office hours of the analytical unit: urgent requests arriving outside them are flagged after-hours.
     office_tz: str = field(default_factory=lambda: os.environ.get("VIGIL_OFFICE_TZ", "America/New_York"))
     office_hours: tuple[int, int] = (8, 18)
     max_request_file_bytes: int = 25 << 20
     clock: Callable[[], datetime] = _now  # injectable so tests can move time forward
+
+    def jobs(self) -> Path:
+        path = self.job_dir or data_dir() / "jobs"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
 
     def uploads(self) -> Path:
         path = self.upload_dir or data_dir() / "uploads"

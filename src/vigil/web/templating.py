@@ -53,6 +53,8 @@ def nav(session: SessionInfo | None) -> list[tuple[str, str, str]]:
         items.append(("/requests", "Requests", "r"))
     if role in INGEST:
         items.append(("/ingest", "Load data", "u"))
+    if role in INGEST | QUICKHIT:
+        items.append(("/jobs", "Jobs", "j"))
     if role in AUDIT_REVIEW:
         items.append(("/audit", "Audit", "a"))
     items.append(("/notifications", "Notifications", "n"))

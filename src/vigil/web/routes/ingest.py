@@ -104,7 +104,9 @@ def start_ingest(
         return summary_document(summary, name)
 
     total = None if is_tabular(path) else path.stat().st_size
-    return jobs_of(request).submit("ingest", who.user.username, who.user.agency, work, total)
+    return jobs_of(request).submit(
+        "ingest", who.user.username, who.user.agency, work, total, owner_role=who.user.role
+    )
 
 
 def summary_document(summary: LoadSummary, name: str) -> dict[str, Any]:

@@ -214,4 +214,6 @@ def start_operation(
             "reports": [{"person_id": pid, "file": result["files"][pid]} for pid in reported],
         }
 
-    return jobs_of(request).submit("operation", who.user.username, who.user.agency, work, total=len(rows))
+    return jobs_of(request).submit(
+        "operation", who.user.username, who.user.agency, work, total=len(rows), owner_role=who.user.role
+    )

@@ -190,7 +190,9 @@ def start_quickhit(
         counts = {s: sum(r["match_status"] == s for r in results) for s in statuses}
         return {"file": name, "output": out.name, "format": fmt, "rows": len(results), **counts}
 
-    return jobs_of(request).submit("quickhit", who.user.username, who.user.agency, work, total=len(rows))
+    return jobs_of(request).submit(
+        "quickhit", who.user.username, who.user.agency, work, total=len(rows), owner_role=who.user.role
+    )
 
 
 def column_mapping(headers: list[str], pairs: list[str]) -> dict[str, str]:
