@@ -220,20 +220,23 @@ class JobRunner:
         # "running" reaches the row through the flusher: on SQLite another job's load may hold the
         # store for minutes, and this job must not fail for want of a status write.
         job.started_at, job.status = _now(), "running"
+        status, result, error = "done", None, None
         try:
-            job.result = _json_safe(work(job))
-            job.status = "done"
+            result = _json_safe(work(job))
         except Exception as exc:  # a job's failure is reported to its owner, never kills the pool
-            job.error = f"{type(exc).__name__}: {exc}"
-            job.status = "failed"
+            status, error = "failed", f"{type(exc).__name__}: {exc}"
             traceback.print_exc()
+        try:
+            self._keep_download(job)
+        except OSError as exc:
+            status, error, job.download = "failed", f"cannot keep the job's file: {exc}", None
+        # The row first, then the live object: whoever sees the job ended finds its row and file ready.
+        finished = _now()
+        try:
+            self._finish_row(job, status=status, result=result, error=error, finished_at=finished)
         finally:
-            job.finished_at = _now()
-            try:
-                self._keep_download(job)
-            except OSError as exc:
-                job.status, job.error, job.download = "failed", f"cannot keep the job's file: {exc}", None
-            self._finish_row(job)
+            job.result, job.error, job.finished_at = result, error, finished
+            job.status = status
             with self._lock:
                 self._live.pop(job.id, None)
 
@@ -255,10 +258,12 @@ class JobRunner:
         job.download, job.download_name = target, name
         job.download_type = job.download_type or media_type(name)
 
-    def _finish_row(self, job: Job) -> None:
+    def _finish_row(self, job: Job, **final: Any) -> None:
         # Only a row still active: a job another start already declared interrupted stays so.
-        values = _row(job)
+        values = {**_row(job), **final}
         values.pop("id")
+        if values["result"] is not None and not isinstance(values["result"], str):
+            values["result"] = orjson.dumps(values["result"]).decode()
         for attempt in range(20):
             try:
                 with write_transaction(self.engine) as conn:
