@@ -31,6 +31,7 @@ def rebuild_derived(engine: Engine, actor: Actor, progress: Callable[[int], None
     with engine.begin() as conn:
         for table in reversed(t.DERIVED_TABLES):
             conn.execute(table.delete())
+        conn.execute(t.party_feature.delete())  # packed from the tables just cleared
         last_id = 0
         while True:
             batch = conn.execute(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 from vigil.resolve.candidates import Query, dob_variants, ssn_variants
-from vigil.resolve.features import Key, load_features
+from vigil.resolve.features import Key, load_features_packed
 from vigil.resolve.match import PersonMatch, fill_refs, group_candidates, owners_of, score_candidates
 from vigil.resolve.model import Model
 from vigil.store.temp import temp_table
@@ -103,7 +103,7 @@ def match_many(
 ) -> list[list[PersonMatch]]:
     """For each query, its best `keep` persons (with member refs), best first."""
     per_query = candidate_keys_many(conn, queries)
-    features = load_features(conn, {key[0] for keys in per_query for key in keys})
+    features = load_features_packed(conn, {key[0] for keys in per_query for key in keys})
     scored = [
         score_candidates(model, q.features, (features[k] for k in keys if k in features))
         for q, keys in zip(queries, per_query, strict=True)

@@ -3,15 +3,18 @@ from the derived tables (never from raw JSON)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Connection, select
+import orjson
+from sqlalchemy import Connection, delete, select
 
 from vigil.normalize.names import surname_parts
 from vigil.store import tables as t
-from vigil.store.temp import select_in
+from vigil.store.bulk import insert_tuples
+from vigil.store.temp import BULK, temp_table
 
 Key = tuple[int, int]  # (source_record row id, party index)
 
@@ -78,6 +81,21 @@ def _dob_text(value: date | None, precision: str | None) -> str | None:
 
 def load_features(conn: Connection, record_ids: Iterable[int] | None = None) -> dict[Key, PartyFeatures]:
     """Features of every party of the given current records (all current records when None)."""
+    if record_ids is None:
+        return _read_features(conn, lambda stmt, column: conn.execute(stmt))
+    ids = sorted(set(record_ids))
+    if len(ids) <= BULK:
+        return _read_features(conn, lambda stmt, column: conn.execute(stmt.where(column.in_(ids))))
+    # One table of ids shared by the four reads (a quick-hit batch asks for tens of thousands).
+    with temp_table(conn, [("v", "int")], ((v,) for v in ids), index=("v",)) as wanted:
+        return _read_features(
+            conn, lambda stmt, column: conn.execute(stmt.where(column.in_(select(wanted.c.v))))
+        )
+
+
+def _read_features(conn: Connection, rows: Callable[[Any, Any], Any]) -> dict[Key, PartyFeatures]:
+    """`rows(stmt, record_id_column)` runs a statement restricted to the wanted records. Rows are
+    unpacked by position: attribute access on a million rows costs more than the SQL."""
     sr, pt = t.source_record, t.party
     base = (
         select(
@@ -96,79 +114,148 @@ def load_features(conn: Connection, record_ids: Iterable[int] | None = None) -> 
         .where(sr.c.is_current.is_(True))
     )
     out: dict[Key, PartyFeatures] = {}
-    id_list = None if record_ids is None else sorted(set(record_ids))
-
-    def rows(stmt, column):  # type: ignore[no-untyped-def]
-        if id_list is None:
-            return conn.execute(stmt)
-        return select_in(conn, stmt, column, id_list, "int")
-
-    for r in rows(base, pt.c.record_id):
-        out[(r.record_id, r.party)] = PartyFeatures(
-            key=(r.record_id, r.party),
-            ref=r.ref,
-            source=r.source,
-            type=r.type,
-            role=r.role,
-            as_of=r.as_of,
-            sex=r.sex if r.sex in ("M", "F") else None,
-            dob=_dob_text(r.dob, r.dob_precision),
+    for record_id, party, role, sex, dob, precision, ref, source, type_, as_of in rows(base, pt.c.record_id):
+        out[(record_id, party)] = PartyFeatures(
+            key=(record_id, party),
+            ref=ref,
+            source=source,
+            type=type_,
+            role=role,
+            as_of=as_of,
+            sex=sex if sex in ("M", "F") else None,
+            dob=_dob_text(dob, precision),
         )
     nm = t.name
-    for r in rows(
-        select(
-            nm.c.record_id,
-            nm.c.party,
-            nm.c.first,
-            nm.c.middle,
-            nm.c.last,
-            nm.c.suffix,
-            nm.c.first_group,
-            nm.c.first_key,
-            nm.c.last_key,
-        ),
+    names = select(
         nm.c.record_id,
-    ):
-        features = out.get((r.record_id, r.party))
+        nm.c.party,
+        nm.c.first,
+        nm.c.middle,
+        nm.c.last,
+        nm.c.suffix,
+        nm.c.first_group,
+        nm.c.first_key,
+        nm.c.last_key,
+    )
+    for record_id, party, *parts in rows(names, nm.c.record_id):
+        features = out.get((record_id, party))
         if features is not None:
-            features.names.append(
-                name_f(r.first, r.middle, r.last, r.suffix, r.first_group, r.first_key, r.last_key)
-            )
+            features.names.append(name_f(*parts))
     ident = t.identifier
-    wanted = frozenset(("ssn", "phone", "email", "registrant_id", "plate", "screen_name"))
     # Kinds are filtered here, not in SQL: with a kind filter the planner walks the (kind, value) index
     # over millions of identifiers instead of looking up the few records asked for.
-    for r in rows(select(ident.c.record_id, ident.c.party, ident.c.kind, ident.c.value), ident.c.record_id):
+    identifiers = select(ident.c.record_id, ident.c.party, ident.c.kind, ident.c.value)
+    for record_id, party, kind, value in rows(identifiers, ident.c.record_id):
         # Identifiers owned by a case (party null) describe the case, not a person in it.
-        features = out.get((r.record_id, r.party)) if r.party is not None and r.kind in wanted else None
-        if features is None:
-            continue
-        if r.kind == "ssn":
-            features.ssns.add(r.value)
-        elif r.kind == "phone":
-            features.phones.add(r.value)
-        elif r.kind == "email":
-            features.emails.add(r.value)
-        elif r.kind == "plate":
-            features.plates.add(r.value)
-        elif r.kind == "screen_name":
-            features.screen_names.add(r.value)
-        else:
-            features.registrant_ids.add(r.value)
+        target = _IDENTIFIER_SETS.get(kind) if party is not None else None
+        features = out.get((record_id, party)) if target else None
+        if features is not None:
+            getattr(features, target).add(value)  # type: ignore[arg-type]
     ad = t.address
-    for r in rows(
-        select(ad.c.record_id, ad.c.party, ad.c.zip5, ad.c.std_line, ad.c.city, ad.c.state, ad.c.line1).where(
-            ad.c.context.in_(("record", "registration"))
-        ),
-        ad.c.record_id,
-    ):
-        features = out.get((r.record_id, r.party if r.party is not None else 0))
+    addresses = select(ad.c.record_id, ad.c.party, ad.c.zip5, ad.c.city, ad.c.state, ad.c.line1).where(
+        ad.c.context.in_(("record", "registration"))
+    )
+    for record_id, party, zip5, city, state, line1 in rows(addresses, ad.c.record_id):
+        features = out.get((record_id, party if party is not None else 0))
         if features is None:
             continue
-        if r.zip5:
-            features.zips.add(r.zip5)
-        if r.line1:
-            features.lines.add(address_key(r.line1, r.zip5))
-        if r.city:
-            features.cities.add((r.city, r.state))
+        if zip5:
+            features.zips.add(zip5)
+        if line1:
+            features.lines.add(address_key(line1, zip5))
+        if city:
+            features.cities.add((city, state))
+    return out
+
+
+# identifier kind -> the PartyFeatures set it fills
+_IDENTIFIER_SETS = {
+    "ssn": "ssns",
+    "phone": "phones",
+    "email": "emails",
+    "registrant_id": "registrant_ids",
+    "plate": "plates",
+    "screen_name": "screen_names",
+}
+
+
+# --- the packed copy in party_feature ---------------------------------------------------------------
+def pack(p: PartyFeatures) -> bytes:
+    return orjson.dumps(
+        [
+            p.ref,
+            p.source,
+            p.type,
+            p.role,
+            p.as_of.isoformat() if p.as_of else None,
+            p.sex,
+            p.dob,
+            [[n.first, n.middle, n.last, n.suffix, n.first_group, n.first_key, n.last_key] for n in p.names],
+            sorted(p.ssns),
+            sorted(p.phones),
+            sorted(p.emails),
+            sorted(p.registrant_ids),
+            sorted(p.plates),
+            sorted(p.screen_names),
+            sorted(p.zips),
+            sorted(p.lines),
+            sorted(p.cities),
+        ]
+    )
+
+
+def unpack(key: Key, data: bytes) -> PartyFeatures:
+    ref, source, type_, role, as_of, sex, dob, names, *sets = orjson.loads(data)
+    ssns, phones, emails, registrant_ids, plates, screen_names, zips, lines, cities = sets
+    return PartyFeatures(
+        key=key,
+        ref=ref,
+        source=source,
+        type=type_,
+        role=role,
+        as_of=date.fromisoformat(as_of) if as_of else None,
+        sex=sex,
+        dob=dob,
+        names=[name_f(*n) for n in names],
+        ssns=set(ssns),
+        phones=set(phones),
+        emails=set(emails),
+        registrant_ids=set(registrant_ids),
+        plates=set(plates),
+        screen_names=set(screen_names),
+        zips=set(zips),
+        lines=set(lines),
+        cities={(c, s) for c, s in cities},
+    )
+
+
+def store_packed(conn: Connection, features: Iterable[PartyFeatures], *, replace_all: bool = False) -> None:
+    """Write the packed copy of `features` (all of them replacing the table when `replace_all`)."""
+    table = t.party_feature
+    rows = [(p.key[0], p.key[1], pack(p)) for p in features]
+    if replace_all:
+        conn.execute(delete(table))
+    elif rows:
+        for start in range(0, len(rows), BULK):
+            chunk = sorted({r[0] for r in rows[start : start + BULK]})
+            conn.execute(delete(table).where(table.c.record_id.in_(chunk)))
+    insert_tuples(conn, table, ("record_id", "party", "data"), rows)
+
+
+def load_features_packed(conn: Connection, record_ids: Iterable[int]) -> dict[Key, PartyFeatures]:
+    """Like `load_features`, from the packed copy where it has the record, else from the derived tables."""
+    ids = sorted(set(record_ids))
+    table = t.party_feature
+    stmt = select(table.c.record_id, table.c.party, table.c.data)
+    out: dict[Key, PartyFeatures] = {}
+    if len(ids) <= BULK:
+        found = conn.execute(stmt.where(table.c.record_id.in_(ids))) if ids else []
+        out = {(r, party): unpack((r, party), data) for r, party, data in found}
+    else:
+        with temp_table(conn, [("v", "int")], ((v,) for v in ids), index=("v",)) as wanted:
+            found = conn.execute(stmt.where(table.c.record_id.in_(select(wanted.c.v))))
+            out = {(r, party): unpack((r, party), data) for r, party, data in found}
+    missing = set(ids) - {key[0] for key in out}
+    if missing:
+        out.update(load_features(conn, missing))
     return out

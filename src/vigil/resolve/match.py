@@ -18,7 +18,7 @@ from vigil.normalize.screen_names import parse_screen_name
 from vigil.normalize.ssn import normalize_ssn
 from vigil.resolve.candidates import Query, candidate_keys
 from vigil.resolve.compare import gamma
-from vigil.resolve.features import Key, PartyFeatures, address_key, load_features, name_f
+from vigil.resolve.features import Key, PartyFeatures, address_key, load_features_packed, name_f
 from vigil.resolve.model import Model
 from vigil.store import tables as t
 from vigil.store.temp import select_in
@@ -192,7 +192,7 @@ def match_query(conn: Connection, model: Model, query: Query, limit: int = 500) 
     keys = candidate_keys(conn, query, limit=limit)
     if not keys:
         return []
-    features = load_features(conn, {k[0] for k in keys})
+    features = load_features_packed(conn, {k[0] for k in keys})
     scored = score_candidates(model, query.features, (features[k] for k in sorted(keys) if k in features))
     return group_by_person(conn, scored)
 

@@ -21,11 +21,11 @@ from vigil.config import Actor
 from vigil.resolve.blocking import candidate_pairs, random_pairs
 from vigil.resolve.cluster import Clusters
 from vigil.resolve.compare import COMPARISONS, gamma
-from vigil.resolve.features import Key, PartyFeatures, load_features
+from vigil.resolve.features import Key, PartyFeatures, load_features, store_packed
 from vigil.resolve.model import Model, train
 from vigil.store import tables as t
 from vigil.store.bulk import insert_rows
-from vigil.store.db import analyze
+from vigil.store.db import analyze, write_transaction
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 RANDOM_PAIRS = 50_000
@@ -107,6 +107,8 @@ def resolve_full(
             old_model = None
     parties = sorted(features.values(), key=lambda p: (p.ref, p.key[1]))
     stats.parties = len(parties)
+    with write_transaction(engine) as conn:
+        store_packed(conn, parties, replace_all=True)
     if progress:
         progress("blocking", 0, 1)
     pairs = candidate_pairs(parties)
@@ -346,6 +348,7 @@ def resolve_incremental(engine: Engine, actor: Actor, progress: Progress | None 
         water = high_water(conn)
         record_ids = unresolved_record_ids(conn)
         features = load_features(conn, record_ids)
+        store_packed(conn, features.values())
         known = {
             (r.ref, r.party)
             for r in conn.execute(

@@ -435,6 +435,17 @@ person_member = Table(
     Index("ix_person_member_person", "person_id"),
 )
 
+# What resolution compares, per party of a current record, packed in one row (resolve.features): a
+# quick-hit reads one row per candidate instead of joining four derived tables. Written by
+# resolution runs; a record version missing here is read from the derived tables instead.
+party_feature = Table(
+    "party_feature",
+    metadata,
+    Column("record_id", RowId, primary_key=True, autoincrement=False),
+    Column("party", SmallInteger, primary_key=True, autoincrement=False),
+    Column("data", LargeBinary, nullable=False),
+)
+
 # The pairwise evidence that joined two members: which fields agreed and how strongly.
 match_evidence = Table(
     "match_evidence",
