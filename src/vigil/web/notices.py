@@ -39,7 +39,8 @@ def notify(
             continue
         # The unique (user, key) constraint is the guard: two sweeps at once (the server's scheduler and
         # a cron `vigil notices run`) cannot both write the notice; the loser's insert does nothing.
-        written += conn.execute(_insert_once(conn).values(**values)).rowcount
+        stmt = _insert_once(conn).values(**values).returning(notification.c.id)
+        written += conn.execute(stmt).first() is not None
     return written
 
 
