@@ -42,6 +42,7 @@ def nav(session: SessionInfo | None) -> list[tuple[str, str, str]]:
         items.append(("/lookup", "Lookup", "l"))
     if role in QUICKHIT:
         items.append(("/quickhit", "Quick-hit", "q"))
+        items.append(("/operations", "Operations", "o"))
     if role in CASES:
         items.append(("/cases", "Cases", "k"))
     if role in ANALYSIS:
