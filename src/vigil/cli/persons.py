@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -35,11 +36,24 @@ def _progress(con):  # type: ignore[no-untyped-def]
     )
 
 
+class ResolveEngine(StrEnum):
+    vigil = "vigil"
+    spark = "spark"
+
+
 def resolve(
     full: Annotated[
         bool, typer.Option("--full", help="Re-block, retrain and re-cluster everything.")
     ] = False,
     threshold: Annotated[float | None, typer.Option(help="Match probability to join (full runs).")] = None,
+    engine_name: Annotated[
+        ResolveEngine,
+        typer.Option(
+            "--engine",
+            help="Who scores a full run: vigil (in process) or spark (Splink on a local Spark; implies "
+            "--full; needs the 'spark' extra and Java 17).",
+        ),
+    ] = ResolveEngine.vigil,
     db: Db = None,
     user: User = None,
     purpose: Purpose = None,
@@ -55,12 +69,15 @@ def resolve(
         def report(stage: str, done: int, total: int) -> None:
             bar.update(task, description=stage, completed=done, total=total or None)
 
-        try:
-            stats = resolve_incremental(engine, who, report) if not full else None
-        except LookupError:
-            stats = None
-        if stats is None:
-            stats = resolve_full(engine, who, report, threshold=threshold)
+        if engine_name is ResolveEngine.spark:
+            stats = _resolve_spark(engine, who, report, threshold)
+        else:
+            try:
+                stats = resolve_incremental(engine, who, report) if not full else None
+            except LookupError:
+                stats = None
+            if stats is None:
+                stats = resolve_full(engine, who, report, threshold=threshold)
     document = stats.document()
     if fmt is Format.json:
         print_json(document)
@@ -71,6 +88,18 @@ def resolve(
     for key, value in document.items():
         table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
     con.print(table)
+
+
+def _resolve_spark(engine, who, report, threshold):  # type: ignore[no-untyped-def]
+    try:  # the optional extra: only this engine needs it
+        from vigil.resolve.spark_engine import resolve_full_spark
+    except ImportError as exc:
+        raise fail(f"--engine spark needs pyspark and splink: pip install 'vigil[spark]' ({exc})") from exc
+    from vigil.resolve.spark_engine import java_available
+
+    if not java_available():
+        raise fail("--engine spark needs Java 17 (java on PATH or JAVA_HOME)")
+    return resolve_full_spark(engine, who, report, threshold=threshold)
 
 
 def search(

@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -345,16 +346,17 @@ def train(linker: Any, u_pairs: float) -> None:
     linker.training.estimate_parameters_using_expectation_maximisation(SAME_SSN)
 
 
-def level_table(model: dict[str, Any]) -> dict[str, list[tuple[float, str]]]:
-    """comparison -> [(weight in bits, level label)] from Splink's saved model, null level first."""
+def level_table(linker: Any) -> dict[str, list[tuple[float, str]]]:
+    """comparison -> [(weight in bits, level label)], null level first. Read from the linker's live
+    settings, not the saved JSON: levels never observed in training have no m/u there, while
+    predict weighs them with Splink's defaults."""
     out: dict[str, list[tuple[float, str]]] = {}
-    for comparison in model["comparisons"]:
+    for comparison in linker._settings_obj.comparisons:
         levels = [(0.0, "no data")]
-        for level in comparison["comparison_levels"]:
-            m, u = level.get("m_probability"), level.get("u_probability")
-            if not level.get("is_null_level"):
-                levels.append((math.log2(m / u) if m and u else 0.0, level["label_for_charts"]))
-        out[comparison["output_column_name"]] = levels
+        for level in comparison.comparison_levels:
+            if not level.is_null_level:
+                levels.append((math.log2(level.m_probability / level.u_probability), level.label_for_charts))
+        out[comparison.output_column_name] = levels
     return out
 
 
@@ -379,9 +381,8 @@ def evidence(
 
 def scored_pairs(linker: Any, threshold: float) -> list[ScoredPair]:
     """Pairs at or above the threshold, strongest first (the order the writer clusters them in)."""
-    model = linker.misc.save_model_to_json()
-    levels = level_table(model)
-    prior = model["probability_two_random_records_match"]
+    levels = level_table(linker)
+    prior = linker.misc.save_model_to_json()["probability_two_random_records_match"]
     prior_bits = math.log2(prior / (1 - prior))
     parts = [f"mw_{name}" for name in levels]
     predictions = linker.inference.predict(threshold_match_probability=threshold)
@@ -413,6 +414,12 @@ appender.console.target = SYSTEM_ERR
 appender.console.layout.type = PatternLayout
 appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
 """
+
+
+def java_available() -> bool:
+    """pyspark starts its JVM with $JAVA_HOME/bin/java, else `java` on PATH."""
+    home = os.environ.get("JAVA_HOME")
+    return bool(home and Path(home, "bin", "java").exists()) or shutil.which("java") is not None
 
 
 @contextmanager
@@ -453,18 +460,32 @@ def local_spark(workdir: Path, cores: int = 2, memory: str = SPARK_MEMORY) -> It
 
 def score(
     spark: Any, parties_path: Path, threshold: float, u_pairs: float
-) -> tuple[list[ScoredPair], dict[str, Any]]:
-    """Train and predict with Splink on `spark`; returns the accepted pairs and Splink's model."""
+) -> tuple[list[ScoredPair], dict[str, Any], dict[str, float]]:
+    """Train and predict with Splink on `spark`: the accepted pairs, Splink's model, seconds per stage."""
     import logging
 
     from splink import Linker, SparkAPI
 
     logging.getLogger("splink").setLevel(logging.WARNING)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[stage] = round(now - clock, 1)
+        clock = now
+
+    # persist: cached in executor memory; the default writes parquet checkpoints, for lineages a
+    # cluster cannot afford to recompute
     db_api = SparkAPI(spark_session=spark, break_lineage_method="persist")
     linker = Linker(db_api.register(spark.read.parquet(str(parties_path))), settings())
+    lap("load")
     train(linker, u_pairs)
+    lap("train")
     pairs = scored_pairs(linker, threshold)
-    return pairs, linker.misc.save_model_to_json()
+    lap("predict")
+    return pairs, linker.misc.save_model_to_json(), seconds
 
 
 def resolve_full_spark(
@@ -498,11 +519,15 @@ def resolve_full_spark(
         write_parties(parties, workdir / "parties.parquet")
         if progress:
             progress("scoring on spark", 0, 1)
+        started_spark = time.perf_counter()
         if spark is None:
             with local_spark(workdir) as session:
-                pairs, splink_model = score(session, workdir / "parties.parquet", chosen, u_pairs)
+                seconds = {"start": round(time.perf_counter() - started_spark, 1)}
+                pairs, splink_model, stages = score(session, workdir / "parties.parquet", chosen, u_pairs)
         else:
-            pairs, splink_model = score(spark, workdir / "parties.parquet", chosen, u_pairs)
+            seconds = {}
+            pairs, splink_model, stages = score(spark, workdir / "parties.parquet", chosen, u_pairs)
+        seconds.update(stages)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     stats.candidate_pairs = -1  # Splink does not report how many pairs its blocking produced
@@ -523,6 +548,7 @@ def resolve_full_spark(
             "high_water": water,
             "splink_model": splink_model,
             "splink_threshold": chosen,
+            "splink_seconds": seconds,
         },
         engine_name=ENGINE_NAME,
     )
