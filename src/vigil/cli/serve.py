@@ -21,7 +21,7 @@ def serve(
     from vigil.web.app import HideQueryStrings, create_app
 
     app = create_app(db)
-    # One process: background jobs live in its memory (vigil.web.jobs).
+    # One process: jobs run on its threads; their state and files outlive it (vigil.web.jobs).
     config = uvicorn.Config(
         app, host=host, port=port, server_header=False, proxy_headers=False, log_level="info"
     )
