@@ -140,8 +140,8 @@ class JobRunner:
         self._live: dict[str, Job] = {}  # jobs of this process not yet finished
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._flusher = threading.Thread(target=self._flush_loop, name="vigil-job-flush", daemon=True)
-        self._flusher.start()
+        # Started with the first job: an app that never runs one (a test, a schema check) has no thread.
+        self._flusher: threading.Thread | None = None
 
     # --- the API routes use ---
 
@@ -162,6 +162,9 @@ class JobRunner:
             conn.execute(job_table.insert().values(**_row(job)))
         with self._lock:
             self._live[job.id] = job
+            if self._flusher is None:
+                self._flusher = threading.Thread(target=self._flush_loop, name="vigil-job-flush", daemon=True)
+                self._flusher.start()
         self._pool.submit(self._run, job, work)
         return job
 
@@ -212,7 +215,8 @@ class JobRunner:
             job.status, job.error, job.finished_at = "interrupted", INTERRUPTED, _now()
             self._finish_row(job)
         self._stop.set()
-        self._flusher.join(timeout=5)
+        if self._flusher is not None:
+            self._flusher.join(timeout=5)
 
     # --- the work ---
 
