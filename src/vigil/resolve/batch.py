@@ -4,15 +4,21 @@ of all candidates are read in bulk, and scoring happens in memory."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Connection, text
 
 from vigil.resolve.candidates import Query, dob_variants, ssn_variants
+from vigil.resolve.compare import COMPARISONS, dob_level
 from vigil.resolve.features import Key, load_features_packed
 from vigil.resolve.match import PersonMatch, fill_refs, group_candidates, owners_of, score_candidates
 from vigil.resolve.model import Model
 from vigil.store.temp import temp_table
 
 MAX_CANDIDATES = 300  # per query; exact-identifier hits are kept first, then DOB+name, then name-only
+MAX_OTHER_YEAR = 20  # name-only candidates whose full DOB is years away from the query's
+EXACT, DOB_AND_NAME, NAME_ONLY, NAME_OTHER_YEAR = range(4)  # candidate priorities, strongest first
+DOB_DIFFERENT = next(c for c in COMPARISONS if c.name == "dob").levels.index("different")
 
 
 def _keys(queries: list[Query]) -> tuple[list[tuple], list[tuple], list[tuple]]:  # type: ignore[type-arg]
@@ -43,14 +49,19 @@ _EXACT_SQL = """
 SELECT q.qid, i.record_id, i.party FROM {q} q
 CROSS JOIN identifier i
 WHERE i.kind = q.kind AND i.value = q.value AND i.party IS NOT NULL"""
+# Name-only candidates come with their date of birth, so the ones born in another year can be put last.
 _NAME_SQL = """
-SELECT q.qid, n.record_id, n.party FROM {q} q
+SELECT q.qid, n.record_id, n.party, p.dob, p.dob_precision FROM {q} q
 CROSS JOIN name n
+CROSS JOIN party p
 WHERE n.last_key = q.last_key AND n.first_group = q.first_group
+AND p.record_id = n.record_id AND p.party = n.party
 UNION
-SELECT q.qid, n.record_id, n.party FROM {q} q
+SELECT q.qid, n.record_id, n.party, p.dob, p.dob_precision FROM {q} q
 CROSS JOIN name n
-WHERE n.last_key = q.first_key AND n.first_key = q.last_key"""
+CROSS JOIN party p
+WHERE n.last_key = q.first_key AND n.first_key = q.last_key
+AND p.record_id = n.record_id AND p.party = n.party"""
 # A date of birth alone is shared by dozens of people in a large store: it nominates a candidate
 # only together with some part of the name (covers a typo in the other part, or a maiden name).
 _DOB_SQL = """
@@ -70,32 +81,59 @@ def candidate_keys_many(conn: Connection, queries: list[Query]) -> list[list[Key
         columns: list[tuple[str, str]],
         rows: list[tuple],
         index: tuple[str, ...],  # type: ignore[type-arg]
-        priority: int,
+        priority: Callable[[int, tuple], int],  # type: ignore[type-arg]
     ) -> None:
         if not rows:
             return
         with temp_table(conn, columns, rows, index=index) as q:
-            for qid, record_id, party in conn.execute(text(sql.format(q=q.name))):
-                key = (record_id, party)
-                if found[qid].get(key, 99) > priority:
-                    found[qid][key] = priority
+            for row in conn.execute(text(sql.format(q=q.name))):
+                qid, key = row[0], (row[1], row[2])
+                rank = priority(qid, row)
+                if found[qid].get(key, 99) > rank:
+                    found[qid][key] = rank
 
-    collect(_EXACT_SQL, [("qid", "int"), ("kind", "str"), ("value", "str")], exact, ("kind", "value"), 0)
+    collect(
+        _EXACT_SQL,
+        [("qid", "int"), ("kind", "str"), ("value", "str")],
+        exact,
+        ("kind", "value"),
+        lambda qid, row: EXACT,
+    )
     collect(
         _DOB_SQL,
         [("qid", "int"), ("dob", "str"), ("last_key", "str"), ("first_group", "str"), ("first_key", "str")],
         dobs,
         ("dob",),
-        1,
+        lambda qid, row: DOB_AND_NAME,
     )
+    query_dobs = [q.features.dob if q.features.dob and len(q.features.dob) == 10 else None for q in queries]
+
+    def name_priority(qid: int, row: tuple) -> int:  # type: ignore[type-arg]
+        query_dob, dob = query_dobs[qid], row[3]
+        if query_dob and dob and row[4] in (None, "day") and _far_apart(query_dob, str(dob)[:10]):
+            return NAME_OTHER_YEAR
+        return NAME_ONLY
+
     collect(
         _NAME_SQL,
         [("qid", "int"), ("last_key", "str"), ("first_group", "str"), ("first_key", "str")],
         names,
         ("last_key",),
-        2,
+        name_priority,
     )
-    return [sorted(keys, key=lambda k, keys=keys: (keys[k], k))[:MAX_CANDIDATES] for keys in found]
+    out = []
+    for keys in found:
+        ranked = sorted(keys, key=lambda k, keys=keys: (keys[k], k))[:MAX_CANDIDATES]
+        # A namesake born in another year is worth a look only in small numbers: the person sought is
+        # found through any one of his records, and a common name brings hundreds of these.
+        other_year = [k for k in ranked if keys[k] == NAME_OTHER_YEAR]
+        out.append([k for k in ranked if keys[k] != NAME_OTHER_YEAR] + other_year[:MAX_OTHER_YEAR])
+    return out
+
+
+def _far_apart(x: str, y: str) -> bool:
+    """Dates of birth no keying error explains (not a day/month swap, one digit, or the same year)."""
+    return dob_level(x, y) >= DOB_DIFFERENT
 
 
 def match_many(

@@ -70,7 +70,7 @@ def compare_name(a: PartyFeatures, b: PartyFeatures) -> int | None:
     return min(_name_level(x, y) for x in a.names for y in b.names)
 
 
-def _dob_level(x: str, y: str) -> int:
+def dob_level(x: str, y: str) -> int:
     if x == y:
         return 0 if len(x) == 10 else 3
     if len(x) == 10 and len(y) == 10:
@@ -93,7 +93,7 @@ def _dob_level(x: str, y: str) -> int:
 def compare_dob(a: PartyFeatures, b: PartyFeatures) -> int | None:
     if not a.dob or not b.dob:
         return None
-    return _dob_level(a.dob, b.dob)
+    return dob_level(a.dob, b.dob)
 
 
 def _transposed(x: str, y: str) -> bool:
