@@ -10,22 +10,27 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table
 
-from vigil.store.bulk import insert_rows
+from vigil.store.bulk import insert_tuples
 
 _counter = itertools.count()
 _TYPES = {"int": Integer, "str": String(400)}
 
 
 @contextmanager
-def temp_table(conn: Connection, columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]],
-               index: Sequence[str] = ()) -> Iterator[Table]:
+def temp_table(
+    conn: Connection,
+    columns: Sequence[tuple[str, str]],
+    rows: Iterable[Sequence[Any]],
+    index: Sequence[str] = (),
+) -> Iterator[Table]:
     """A session-private table holding `rows`; dropped on exit. columns: (name, "int"|"str")."""
     name = f"tmp_vigil_{next(_counter)}"
     table = Table(name, MetaData(), *(Column(c, _TYPES[kind]) for c, kind in columns), prefixes=["TEMPORARY"])
     table.create(conn)
     try:
         names = [c for c, _ in columns]
-        insert_rows(conn, table, [dict(zip(names, row, strict=True)) for row in rows])
+        # Plain ints and strings need no bind processing: tuples go to the driver as they are.
+        insert_tuples(conn, table, names, (tuple(row) for row in rows))
         if index:
             conn.exec_driver_sql(f"CREATE INDEX ix_{name} ON {name} ({', '.join(index)})")
         if conn.dialect.name == "postgresql":
