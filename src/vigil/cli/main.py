@@ -29,6 +29,7 @@ from vigil.analyze.records import (
 from vigil.analyze.stats import store_stats
 from vigil.cli import cases as cases_cli
 from vigil.cli import demo as demo_cli
+from vigil.cli import jobs as jobs_cli
 from vigil.cli import links as links_cli
 from vigil.cli import notices as notices_cli
 from vigil.cli import persons as persons_cli
@@ -58,6 +59,7 @@ report_cli.register(app)
 app.command("serve")(serve_cli.serve)
 app.add_typer(users_cli.app, name="users")
 app.add_typer(notices_cli.app, name="notices")
+app.add_typer(jobs_cli.app, name="jobs")
 
 
 def summary_document(summary: LoadSummary) -> dict[str, object]:

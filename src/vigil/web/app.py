@@ -58,7 +58,9 @@ def create_app(db_url: str | None = None, settings: WebSettings | None = None) -
     settings = settings or WebSettings()
     engine = serving_engine(open_store(db_url))
     jobs = JobRunner(engine, settings.jobs(), settings.job_workers)
-    notices = NoticeScheduler(engine, settings.notice_interval, settings.clock)
+    notices = NoticeScheduler(
+        engine, settings.notice_interval, settings.clock, settings.jobs(), settings.job_retention_days
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -11,6 +11,11 @@ marked `interrupted`: their work died with that process.
 
 Only the job's owner, a supervisor or an admin may see a job; an LE requester also sees the jobs other
 requesters of the same agency started.
+
+Retention (`prune_jobs`): jobs that ended (done, failed, interrupted) more than
+VIGIL_JOB_RETENTION_DAYS days ago (default 30; 0 keeps them forever) are deleted with their files, by
+the web application's periodic sweep (vigil.web.scheduler) and by `vigil jobs prune`. A job still
+queued or running is never pruned, however old.
 """
 
 from __future__ import annotations
@@ -24,15 +29,17 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy import Engine, and_, delete, func, or_, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 
+from vigil import audit
+from vigil.config import Actor
 from vigil.store.db import write_transaction
 from vigil.store.tables import job as job_table
 from vigil.web.roles import ADMIN, LE_REQUESTER, SUPERVISOR
@@ -40,6 +47,8 @@ from vigil.web.roles import ADMIN, LE_REQUESTER, SUPERVISOR
 FLUSH_SECONDS = 0.5
 STATUSES: tuple[str, ...] = ("queued", "running", "done", "failed", "interrupted")
 ACTIVE = ("queued", "running")
+ENDED = ("done", "failed", "interrupted")
+RETENTION_DAYS = 30.0  # VIGIL_JOB_RETENTION_DAYS' default
 INTERRUPTED = "the server stopped before this job finished; start it again"
 # Attributes whose change the flusher writes (the rest are written when the job starts and ends).
 _PROGRESS = frozenset({"done", "total", "stage", "status"})
@@ -301,6 +310,63 @@ class JobRunner:
                 self._write(job, **values)
             except OperationalError:  # the store is busy (a load holds it): next round
                 job.dirty = True
+
+
+# --- retention ---
+
+
+def prune_jobs(
+    engine: Engine, folder: Path, older_than_days: float, now: datetime, actor: Actor
+) -> dict[str, Any]:
+    """Delete the jobs that ended more than `older_than_days` days before `now` (a job with no end
+    time counts from its creation), their rows and their files under `folder`; audited (action
+    `job_prune`: who, how many, which) when any went. Queued and running jobs are never touched.
+    `older_than_days` <= 0 prunes nothing (retention off). Returns {pruned, ids, files, cutoff}."""
+    if older_than_days <= 0:
+        return {"pruned": 0, "ids": [], "files": 0, "cutoff": None, "older_than_days": older_than_days}
+    cutoff = now - timedelta(days=older_than_days)
+    ended = func.coalesce(j.finished_at, j.created_at)
+    old = and_(j.status.in_(ENDED), ended < cutoff)
+    with write_transaction(engine) as conn:
+        rows = conn.execute(select(j.id, j.download_path).where(old).order_by(j.id)).all()
+        ids = [r.id for r in rows]
+        for chunk in range(0, len(ids), 500):
+            # the status is checked again: a row is only ever deleted in a final state
+            conn.execute(delete(job_table).where(j.id.in_(ids[chunk : chunk + 500]), old))
+        if ids:
+            audit.write(
+                conn,
+                actor,
+                "job_prune",
+                {"older_than_days": older_than_days, "cutoff": cutoff.isoformat(), "pruned": len(ids)},
+                [f"job/{i}" for i in ids],
+            )
+    files = sum(_remove_job_files(folder, r.id, r.download_path) for r in rows)
+    return {
+        "pruned": len(ids),
+        "ids": ids,
+        "files": files,
+        "cutoff": cutoff.isoformat(),
+        "older_than_days": older_than_days,
+    }
+
+
+def _remove_job_files(folder: Path, job_id: str, download_path: str | None) -> int:
+    """The job's folder `<folder>/<id>/` (where its file was kept); a download left elsewhere (a job
+    that failed before its file was moved) is removed only when it lies inside `folder`."""
+    removed = 0
+    base = folder.resolve()
+    own = (folder / job_id).resolve()
+    if own.parent == base and own.is_dir():
+        removed += sum(1 for f in own.rglob("*") if f.is_file())
+        shutil.rmtree(own, ignore_errors=True)
+    if download_path:
+        path = Path(download_path).resolve()
+        if path.is_file() and path.is_relative_to(base):
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed += 1
+    return removed
 
 
 def media_type(name: str) -> str:

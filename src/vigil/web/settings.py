@@ -39,6 +39,16 @@ def _seconds(name: str, default: float) -> float:
     return max(value, 0.0)
 
 
+def _days(name: str, default: float) -> float:
+    raw = os.environ.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError:
+        log.warning("%s=%r is not a number of days: using %s", name, raw, default)
+        return default
+    return max(value, 0.0)
+
+
 @dataclass(frozen=True, slots=True)
 class WebSettings:
     secret_key: str = field(default_factory=_secret_key)
@@ -59,6 +69,9 @@ class WebSettings:
     # Seconds between sweeps for due notices (SLA warnings, case anniversaries); 0 turns the sweep off
     # (then run `vigil notices run` from cron).
     notice_interval: float = field(default_factory=lambda: _seconds("VIGIL_NOTICE_INTERVAL", 300))
+    # Jobs that ended more than this many days ago are deleted with their files by the same sweep
+    # (VIGIL_JOB_RETENTION_DAYS, default 30; 0 keeps them forever); `vigil jobs prune` does it by hand.
+    job_retention_days: float = field(default_factory=lambda: _days("VIGIL_JOB_RETENTION_DAYS", 30))
     # Office hours of the analytical unit: urgent requests arriving outside them are flagged after-hours.
     office_tz: str = field(default_factory=lambda: os.environ.get("VIGIL_OFFICE_TZ", "America/New_York"))
     office_hours: tuple[int, int] = (8, 18)
