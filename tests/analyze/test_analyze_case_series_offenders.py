@@ -205,3 +205,27 @@ def test_series_command_lists_offenders(demo_store_url) -> None:
     assert table.exit_code == 0 and "offenders" in table.output and "plate" in table.output
     off = runner.invoke(app, ["series", "--db", demo_store_url, "--no-offenders", "-f", "json"], env=env)
     assert "offenders" not in orjson.loads(off.stdout)["series"][0]
+
+
+def test_each_ranked_offender_carries_his_latest_home(engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # Lived near the series while it ran, moved to Dallas after it: ranked for where he lived then,
+    # mapped where he lives now.
+    mover = _registrant("TX-000006", 36.18, -95.95, until="2026-10-31")
+    dallas = {"line1": "9 Elm St", "city": "Dallas", "state": "TX", "zip": "75201", "kind": "residence"}
+    mover["addresses"].append({**dallas, "lat": 32.78, "lon": -96.80, "from": "2026-11-01", "to": None})
+    stays = _registrant("TX-000007", 36.17, -95.99)
+    ingest_file(engine, write_jsonl(tmp_path / "people.jsonl", [mover, stays]), ANALYST)
+    reports = [_report("AA-1", "2026-09-03", *TULSA), _report("AA-2", "2026-09-10", 36.20, -95.93)]
+    ingest_file(engine, write_jsonl(tmp_path / "aa.jsonl", reports), ANALYST)
+    decision = {("attempted_abductions/AA-1", "attempted_abductions/AA-2"): "same"}
+    series = S.series_of(load_incidents(engine), decision).series
+    docs = {
+        f.profile.refs[0]: f.document() for f in SO.offenders_for_series(engine, series)[series[0].series_id]
+    }
+    moved = docs["registry:TX/TX-000006"]
+    assert moved["address"].startswith("06 OAK ST")  # the address that fits the series
+    assert moved["home"]["lat"] == 32.78 and moved["home"]["lon"] == -96.80
+    assert moved["home"]["address"].startswith("9 ELM ST") and moved["home"]["valid_to"] is None
+    assert moved["home"]["valid_from"] == "2026-11-01" and moved["home"]["ref"] == "registry:TX/TX-000006"
+    home = docs["registry:TX/TX-000007"]["home"]
+    assert (home["lat"], home["lon"]) == (36.17, -95.99) and home["label"] == "registered"

@@ -148,6 +148,8 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/tips"): ANALYSIS,
     ("GET", "/tips/{ref:path}"): ANALYSIS,
     ("GET", "/links/path"): ANALYSIS,
+    ("GET", "/api/links/neighbours"): ANALYSIS,
+    ("GET", "/links/neighbours"): ANALYSIS,
     # incidents, series, nearby
     ("GET", "/api/incidents"): ANALYSIS,
     ("GET", "/api/incidents/trends"): ANALYSIS,

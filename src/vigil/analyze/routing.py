@@ -104,7 +104,7 @@ def _others(candidates: list[dict[str, Any]], chosen: dict[str, Any]) -> list[di
     return [{"ori": a["ori"], "name": a["name"], "kind": a["kind"]} for a in others][:10]
 
 
-_LOCATION_KEYS = ("state", "zip", "county_fips", "city", "confidence", "basis")
+_LOCATION_KEYS = ("state", "zip", "county_fips", "city", "confidence", "basis", "lat", "lon", "geo_precision")
 
 
 def route_tips(

@@ -163,6 +163,24 @@ class Profile:
         """The addresses that have a place on the map."""
         return [a for a in self.addresses if a.located]
 
+    @property
+    def home(self) -> Residence | None:
+        """His latest located residence: one still open (no end) first, then the latest end, the latest
+        start, a registered address over a last-known one."""
+        located = self.residences
+        if not located:
+            return None
+        return max(
+            located,
+            key=lambda r: (
+                r.valid_to is None,
+                r.valid_to or date.min,
+                r.valid_from or date.min,
+                r.label == "registered",
+                r.ref,
+            ),
+        )
+
     vehicles: list[Vehicle] = field(default_factory=list)
     marks: list[tuple[str, str | None, str | None]] = field(default_factory=list)
 
@@ -215,7 +233,24 @@ class OffenderFit:
             if self.nearest_incident_mi is not None
             else None,
             "vehicle": {"ref": self.vehicle.ref, "label": self.vehicle.label()} if self.vehicle else None,
+            # Optional (added later): where he lives now, for maps; None without a located address.
+            "home": _home_document(self.profile.home),
         }
+
+
+def _home_document(r: Residence | None) -> dict[str, Any] | None:
+    if r is None:
+        return None
+    return {
+        "ref": r.ref,
+        "label": r.label,
+        "address": r.address,
+        "lat": round(r.lat, 6),
+        "lon": round(r.lon, 6),
+        "geo_precision": r.geo_precision,
+        "valid_from": r.valid_from.isoformat() if r.valid_from else None,
+        "valid_to": r.valid_to.isoformat() if r.valid_to else None,
+    }
 
 
 # ---- how common things are among registered offenders and their vehicles --------------------------------
@@ -1078,8 +1113,10 @@ def _owners(conn: Connection, profiles: dict[str, Profile]) -> dict[tuple[str, i
 def attach_offenders(
     engine: Engine, actor: Actor, series: list[Series], params: OffenderParams | None = None
 ) -> dict[str, list[OffenderFit]]:
-    """Rank offenders for each series and put the top ones on it (`Series.offenders`); audited as a
-    search whose results are the persons named. Persons are brought up to date first."""
+    """Rank offenders for each series and put the top ones on it (`Series.offenders`, each
+    `OffenderFit.document()`: rank, score, reasons, the best-fitting address, and `home`, his latest
+    located residence with lat/lon, for maps); audited as a search whose results are the persons
+    named. Persons are brought up to date first."""
     from vigil.resolve.run import ensure_resolved
 
     params = params or OffenderParams()
@@ -1126,7 +1163,8 @@ def series_for_person(
     `first`, `last`, `centre`, `candidates` = registered offenders considered) and his fit to it
     (`score` 0-1, `rank`, `bits`, `reasons`, `weights`, `person_id`, `person_refs`, `registration`,
     `address_ref`, `address_label`, `address`, `distance_mi` to the centre, `nearest_incident_mi`,
-    `vehicle`).
+    `vehicle`, `home` = his latest located residence {ref, label, address, lat, lon, geo_precision,
+    valid_from, valid_to} or None).
     """
     params = params or OffenderParams()
     _, members = resolve_subject(engine, person_id)

@@ -9,6 +9,10 @@ person record the tip links to, a phone's area code (mobile numbers travel with 
 
 IP geolocation is pluggable: `VIGIL_IP_RANGES` names a CSV (network,state,city,zip,county_fips,lat,
 lon,label) or a `module:Class` with `.locate(ip)`; without one IPs give no clue.
+
+For maps, each clue and the potential location carry a point (`lat`, `lon`; None when the clue names no
+more than a state): the ZIP's centroid, else the city's, else (the location only) the state's, with
+`geo_precision` saying which; an IP range's own coordinates when it gives them.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from sqlalchemy import Connection, select
 from vigil.analyze.links import KeyIndex, LinkSettings, current_records, identifiers_of, link_records
 from vigil.analyze.records import UnknownReference
 from vigil.normalize._states import state_code
-from vigil.normalize.geocode import zip_info
+from vigil.normalize.addresses import NormalizedAddress
+from vigil.normalize.geocode import ZipCentroidGeocoder, zip_info
 from vigil.normalize.phones import phone_area_location
 from vigil.normalize.text_identifiers import find_zip_codes
 from vigil.store import tables as t
@@ -147,8 +152,17 @@ class Clue:
     city: str | None = None
     county_fips: str | None = None
     ref: str | None = None
+    lat: float | None = None  # an IP range's own coordinates; otherwise from the ZIP or city
+    lon: float | None = None
+
+    def point(self) -> tuple[float, float, str] | None:
+        """(lat, lon, precision) of the clue: its own coordinates, else its ZIP's or city's centroid."""
+        if self.lat is not None and self.lon is not None:
+            return self.lat, self.lon, "point"
+        return centroid(self.state, self.zip5, self.city, coarsest="city")
 
     def document(self) -> dict[str, Any]:
+        where = self.point()
         return {
             "source": self.source,
             "state": self.state,
@@ -158,7 +172,29 @@ class Clue:
             "weight": round(self.weight, 3),
             "reason": self.reason,
             "ref": self.ref,
+            "lat": round(where[0], 5) if where else None,
+            "lon": round(where[1], 5) if where else None,
         }
+
+
+_PRECISIONS = ("zip", "city", "state")
+
+
+def centroid(
+    state: str | None, zip5: str | None, city: str | None, coarsest: str = "state"
+) -> tuple[float, float, str] | None:
+    """(lat, lon, precision) of a place named by ZIP, city and state: the ZIP's centroid, else the city's,
+    else the state's, no coarser than `coarsest` ("zip", "city" or "state"); None when unknown."""
+    if not (state or zip5):
+        return None
+    hit = ZipCentroidGeocoder().geocode(
+        NormalizedAddress("", "", city or "", state or "", zip5 or "", "US", "")
+    )
+    if hit is None or hit.precision not in _PRECISIONS:
+        return None
+    if _PRECISIONS.index(hit.precision) > _PRECISIONS.index(coarsest):
+        return None
+    return hit.lat, hit.lon, hit.precision
 
 
 @cache
@@ -297,6 +333,8 @@ def tip_clues(
                         located.city,
                         located.county_fips or county_fips_of_zip(located.zip5 or ""),
                         ref,
+                        located.lat,
+                        located.lon,
                     )
                 )
     clues.extend(_linked_clues(conn, ref, settings, link_min))
@@ -368,6 +406,10 @@ def locate_tip(
         "city": None,
         "confidence": 0.0,
         "basis": None,
+        # Optional (added later), for maps: the location's point and how precise it is.
+        "lat": None,
+        "lon": None,
+        "geo_precision": None,
         "clues": [c.document() for c in clues],
     }
     if not by_state:
@@ -391,4 +433,7 @@ def locate_tip(
         confidence=round(by_state[state] / total, 3),
         basis=inside[0].reason,
     )
+    point = centroid(state, zip5, city)
+    if point is not None:
+        document.update(lat=round(point[0], 5), lon=round(point[1], 5), geo_precision=point[2])
     return document

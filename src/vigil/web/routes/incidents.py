@@ -141,16 +141,31 @@ def incidents_map(summary: dict[str, Any], purpose: str) -> dict[str, Any]:
 
 
 def series_map(document: dict[str, Any], purpose: str) -> dict[str, Any]:
+    """Each series' members, its centre and spread, and the home of each ranked offender (one point per
+    person however many series rank him, linking to his page and to each series)."""
     features = []
+    homes: dict[str, dict[str, Any]] = {}
     for s in document["series"]:
         for x in s["incidents"]:
             if x.get("lat") is not None:
                 f = maps.point(x["lat"], x["lon"], "incident", x["ref"], series_id=s["series_id"], at=x["at"])
                 features.append(_link(f, page_of(x["ref"], "incident", purpose), x["ref"]))
         for o in s.get("offenders") or []:
-            lat, lon = o.get("lat"), o.get("lon")
-            if lat is not None and lon is not None:
-                features.append(maps.point(lat, lon, "person", o["person_id"] or o["refs"][0]))
+            home = o.get("home")  # his latest located residence (absent from older documents)
+            if not home or home.get("lat") is None or home.get("lon") is None:
+                continue
+            subject = o["person_id"] or o["refs"][0]
+            if subject not in homes:
+                f = maps.point(
+                    home["lat"], home["lon"], "person", subject, address=home.get("address"), kind="home"
+                )
+                homes[subject] = _link(f, page_of(subject, "person", purpose), f"person {subject}")
+                features.append(homes[subject])
+            _link(
+                homes[subject],
+                f"#series-{s['series_id']}",
+                f"offender #{o['rank']} of series {s['series_id']}",
+            )
     features.extend(_series_features(document["series"], purpose, points=True))
     return maps.collection(features, "Incident series")
 

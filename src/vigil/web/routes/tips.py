@@ -13,14 +13,16 @@ from starlette.responses import Response
 
 from vigil.analyze.graph import paths_between
 from vigil.analyze.links import LinkSettings, tip_links
+from vigil.analyze.places import record_places
 from vigil.analyze.routing import route_tips
 from vigil.analyze.tip_location import get_ip_locator, locate_tip
 from vigil.analyze.tips import INCIDENT_TYPES, list_tips
+from vigil.present import maps
 from vigil.web import accounts
 from vigil.web.accounts import SessionInfo
 from vigil.web.common import audit_write, engine_of, retry_locked
 from vigil.web.documents import record_document
-from vigil.web.mapview import LibraryErrors, page_of
+from vigil.web.mapview import LibraryErrors, map_context, page_of
 from vigil.web.roles import ANALYSIS
 from vigil.web.security import allow
 from vigil.web.templating import render
@@ -184,7 +186,84 @@ def _tip(request: Request, who: SessionInfo, ref: str, purpose: str) -> dict[str
         raise HTTPException(404, f"{ref} is a {record['type']}, not a tip")
     links = _links(request, who, ref, purpose, 6, 200)
     route = _route(request, who, [ref], purpose)["routes"][0]
-    return {"ref": ref, "record": record["versions"][0]["record"], "links": links, "route": route}
+    # Where the tip and the records it links to are (those with a located place), for the map.
+    with engine.connect() as conn:
+        places = record_places(conn, [ref, *(link["ref"] for link in links["links"])])
+    return {
+        "ref": ref,
+        "record": record["versions"][0]["record"],
+        "links": links,
+        "route": route,
+        "places": places,
+    }
+
+
+# --- the tip's map (GeoJSON as vigil.present.maps writes it, with the page each point opens) ---
+
+# Linked record type -> the map's category (its colour in static/map.js).
+_CATEGORIES = {
+    "missing_case": "case",
+    "person": "person",
+    "incident": "incident",
+    "tip": "tip",
+    "lead": "lead",
+}
+
+
+def _link(feature: dict[str, Any], href: str, text: str) -> dict[str, Any]:
+    feature["properties"].setdefault("links", []).append({"href": href, "text": text})
+    return feature
+
+
+def _place_text(where: dict[str, Any]) -> str:
+    return ", ".join(str(p) for p in (where.get("city"), where.get("state"), where.get("zip")) if p)
+
+
+def tip_map(document: dict[str, Any], purpose: str) -> dict[str, Any]:
+    """The tip's reported location, its potential location (a circle when the library gives a radius),
+    its own located address, and each linked record with a located place, linking to its page."""
+    ref, route, places = document["ref"], document["route"], document.get("places") or {}
+    features = []
+    for clue in route.get("clues") or []:
+        if clue["source"] == "reported_location" and clue.get("lat") is not None:
+            f = maps.point(
+                clue["lat"],
+                clue["lon"],
+                "reported",
+                f"reported: {_place_text(clue)}",
+                kind="reported location",
+            )
+            features.append(_link(f, "#tip-location", "location and clues"))
+            break
+    loc = route.get("location") or {}
+    if loc.get("lat") is not None and loc.get("lon") is not None:
+        kind = (
+            f"potential location ({loc.get('geo_precision') or 'place'}), confidence {loc['confidence']:.2f}"
+        )
+        f = maps.point(loc["lat"], loc["lon"], "potential", f"potential: {_place_text(loc)}", kind=kind)
+        features.append(_link(f, "#tip-location", "location and clues"))
+        if loc.get("radius_mi"):
+            ring = maps.circle(loc["lat"], loc["lon"], float(loc["radius_mi"]))
+            features.append(maps.polygon(ring, "radius", f"{loc['radius_mi']:g} mi"))
+    if own := places.get(ref):
+        f = maps.point(
+            own["lat"], own["lon"], "tip", ref, address=own.get("address"), kind="address in the tip"
+        )
+        features.append(_link(f, page_of(ref, None, purpose), "the record as it came"))
+    for link in document["links"]["links"]:
+        where = places.get(link["ref"])
+        if where is None or link["ref"] == ref:
+            continue
+        f = maps.point(
+            where["lat"],
+            where["lon"],
+            _CATEGORIES.get(link["type"], "other"),
+            link["ref"],
+            address=where.get("address"),
+            kind=f"{link['type']}, score {link['score']:.2f}, {link['hops']} hop(s)",
+        )
+        features.append(_link(f, page_of(link["ref"], link["type"], purpose), link["ref"]))
+    return maps.collection(features, f"Tip {ref}")
 
 
 # --- pages ---
@@ -249,7 +328,16 @@ async def tip_page(
         return render(request, "purpose.html", who, ref=ref, base="/tips/", purpose=who.purpose)
     document = await run_in_threadpool(_tip, request, who, ref, purpose)
     await _remember(request, who, purpose)
-    return render(request, "tip.html", who, doc=document, purpose=purpose, page_of=page_of)
+    return render(
+        request,
+        "tip.html",
+        who,
+        doc=document,
+        purpose=purpose,
+        page_of=page_of,
+        fc=tip_map(document, purpose),
+        **map_context(),
+    )
 
 
 async def _remember(request: Request, who: SessionInfo, purpose: str) -> None:

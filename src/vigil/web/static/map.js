@@ -38,6 +38,9 @@
     incident: "#ff7f0e",
     lead: "#9467bd",
     tip: "#e377c2",
+    // the tip page: where the reporter said it happened, and the potential location the clues give
+    reported: "#7b4173",
+    potential: "#e7298a",
     series: "#8c564b",
     cell: "#444444",
     radius: "#d62728",
@@ -134,7 +137,7 @@
         },
         pointToLayer: (f, latlng) => {
           const p = f.properties || {};
-          const big = ["residence", "registered_residence", "employment", "case"].includes(p.category);
+          const big = ["residence", "registered_residence", "employment", "case", "potential"].includes(p.category);
           return L.circleMarker(latlng, {
             radius: big ? 9 : 6,
             color: "#222",
