@@ -21,6 +21,7 @@ def test_pack_round_trip_and_runs_write_it(demo_store_url: str, tmp_path) -> Non
         truth = load_features(conn)
     assert truth
     assert all(unpack(key, pack(p)) == p for key, p in truth.items())
+    assert unpack((1, 0), b'[0,"older"]') is None
 
     resolve_full(engine, ACTOR)
     with engine.connect() as conn:
@@ -33,6 +34,16 @@ def test_pack_round_trip_and_runs_write_it(demo_store_url: str, tmp_path) -> Non
     # A record the packed copy lacks is read from the derived tables.
     with engine.begin() as conn:
         conn.execute(delete(t.party_feature).where(t.party_feature.c.record_id == ids[0]))
+    with engine.connect() as conn:
+        assert load_features_packed(conn, ids[:3]) == {k: p for k, p in wanted.items() if k[0] in ids[:3]}
+
+    # Rows packed by another version of Vigil are not trusted either.
+    with engine.begin() as conn:
+        conn.execute(
+            t.party_feature.update()
+            .where(t.party_feature.c.record_id == ids[1])
+            .values(data=b'[0,"packed","by","another","version"]')
+        )
     with engine.connect() as conn:
         assert load_features_packed(conn, ids[:3]) == {k: p for k, p in wanted.items() if k[0] in ids[:3]}
 

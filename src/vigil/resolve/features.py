@@ -180,9 +180,14 @@ _IDENTIFIER_SETS = {
 
 
 # --- the packed copy in party_feature ---------------------------------------------------------------
+# Bump when pack/unpack or what load_features reads changes: rows of another version are not trusted.
+PACK_VERSION = 1
+
+
 def pack(p: PartyFeatures) -> bytes:
     return orjson.dumps(
         [
+            PACK_VERSION,
             p.ref,
             p.source,
             p.type,
@@ -204,8 +209,12 @@ def pack(p: PartyFeatures) -> bytes:
     )
 
 
-def unpack(key: Key, data: bytes) -> PartyFeatures:
-    ref, source, type_, role, as_of, sex, dob, names, *sets = orjson.loads(data)
+def unpack(key: Key, data: bytes) -> PartyFeatures | None:
+    """The features packed in `data`, or None when another version of Vigil packed them."""
+    fields = orjson.loads(data)
+    if fields[0] != PACK_VERSION:
+        return None
+    ref, source, type_, role, as_of, sex, dob, names, *sets = fields[1:]
     ssns, phones, emails, registrant_ids, plates, screen_names, zips, lines, cities = sets
     return PartyFeatures(
         key=key,
@@ -248,13 +257,19 @@ def load_features_packed(conn: Connection, record_ids: Iterable[int]) -> dict[Ke
     table = t.party_feature
     stmt = select(table.c.record_id, table.c.party, table.c.data)
     out: dict[Key, PartyFeatures] = {}
+
+    def keep(found: Iterable[Any]) -> None:
+        for record_id, party, data in found:
+            features = unpack((record_id, party), data)
+            if features is not None:
+                out[(record_id, party)] = features
+
     if len(ids) <= BULK:
-        found = conn.execute(stmt.where(table.c.record_id.in_(ids))) if ids else []
-        out = {(r, party): unpack((r, party), data) for r, party, data in found}
+        if ids:
+            keep(conn.execute(stmt.where(table.c.record_id.in_(ids))))
     else:
         with temp_table(conn, [("v", "int")], ((v,) for v in ids), index=("v",)) as wanted:
-            found = conn.execute(stmt.where(table.c.record_id.in_(select(wanted.c.v))))
-            out = {(r, party): unpack((r, party), data) for r, party, data in found}
+            keep(conn.execute(stmt.where(table.c.record_id.in_(select(wanted.c.v)))))
     missing = set(ids) - {key[0] for key in out}
     if missing:
         out.update(load_features(conn, missing))
