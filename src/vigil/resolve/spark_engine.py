@@ -342,9 +342,8 @@ def train(linker: Any, u_pairs: float) -> None:
     linker.training.estimate_probability_two_random_records_match([SAME_SSN, SAME_NAME_AND_DOB], recall=0.7)
     # One chunk: rare levels (swapped names, a decade apart) never reach Splink's early-stop count anyway.
     linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=1, num_chunks=1)
-    # Without term frequencies (we use none), EM iterates over the counts of each agreement pattern, a
-    # table of a few hundred rows, instead of re-scoring every blocked pair: one Spark job, not one per
-    # iteration.
+    # Without term frequencies (we use none) EM iterates over the counts of each agreement pattern, a
+    # table of a few hundred rows, instead of re-scoring every blocked pair in every iteration.
     for rule in (SAME_FULL_NAME, SAME_SSN):
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True
@@ -471,7 +470,6 @@ def score(
 
     from splink import Linker, SparkAPI
 
-    logging.getLogger("splink").setLevel(logging.WARNING)
     seconds: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -484,7 +482,10 @@ def score(
     # persist: cached in executor memory; the default writes parquet checkpoints, for lineages a
     # cluster cannot afford to recompute
     db_api = SparkAPI(spark_session=spark, break_lineage_method="persist")
-    linker = Linker(db_api.register(spark.read.parquet(str(parties_path))), settings())
+    # Splink narrates every training step at INFO (on stderr); warnings are what an operator needs.
+    linker = Linker(
+        db_api.register(spark.read.parquet(str(parties_path))), settings(), log_level=logging.WARNING
+    )
     lap("load")
     train(linker, u_pairs)
     lap("train")
