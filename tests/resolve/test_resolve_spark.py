@@ -17,9 +17,11 @@ from pathlib import Path
 import orjson
 import pytest
 from sqlalchemy import Engine, func, select
+from typer.testing import CliRunner
 
 from samples import entity_of
 from vigil.analyze.explain import decide
+from vigil.cli.main import app
 from vigil.config import Actor
 from vigil.resolve.membership import person_of
 from vigil.resolve.run import latest_model, resolve_incremental
@@ -76,13 +78,12 @@ def spark_run(_demo_db_template: Path, tmp_path_factory: pytest.TempPathFactory)
     """The resolved small scenario; two analyst decisions the model alone would overturn; then a full
     run on Spark."""
     _require_spark()
-    from vigil.resolve.spark_engine import resolve_full_spark
-
     target = tmp_path_factory.mktemp("spark") / "demo.db"
     for suffix in ("", "-wal"):
         if Path(f"{_demo_db_template}{suffix}").exists():
             shutil.copy(f"{_demo_db_template}{suffix}", f"{target}{suffix}")
-    engine = open_store(f"sqlite:///{target}")
+    url = f"sqlite:///{target}"
+    engine = open_store(url)
     vigil = assignment_of(engine)
     groups: dict[str, list[str]] = defaultdict(list)
     for ref, person in sorted(vigil.items()):
@@ -93,13 +94,20 @@ def spark_run(_demo_db_template: Path, tmp_path_factory: pytest.TempPathFactory)
     merged = (others[0][0], others[1][0])
     decide(engine, ACTOR, *split, "not_same", "different tattoos in booking photos")
     decide(engine, ACTOR, *merged, "same", "confirmed by registry caseworker")
-    stats = resolve_full_spark(engine, ACTOR, u_pairs=5e4)  # u from fewer pairs: seconds, not minutes
+    # Through the command line, as an operator runs it; u from fewer pairs: seconds, not minutes.
+    result = CliRunner().invoke(
+        app,
+        ["resolve", "--engine", "spark", "--u-pairs", "50000", "--db", url, "--format", "json"],
+        env={"VIGIL_USER": ACTOR.user},
+    )
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    stats = orjson.loads(result.stdout)  # exactly one JSON document: Splink and Spark log elsewhere
     with engine.connect() as conn:  # seconds per stage, shown with `pytest -s`
         params = conn.execute(
             select(t.resolution_run.c.params).order_by(t.resolution_run.c.id.desc())
         ).first()
         print("spark stages (s):", orjson.loads(params[0])["splink_seconds"])
-    return SparkRun(engine, vigil, assignment_of(engine), split, merged, stats.document())
+    return SparkRun(engine, vigil, assignment_of(engine), split, merged, stats)
 
 
 def test_spark_persons_match_ground_truth(spark_run: SparkRun, demo_scenario) -> None:  # type: ignore[no-untyped-def]
@@ -159,7 +167,8 @@ def test_spark_run_is_recorded_with_evidence(spark_run: SparkRun) -> None:
     fields = [row["field"] for row in evidence]
     assert fields[:4] == ["prior", "name", "dob", "ssn"]
     assert all(row["level"] != "?" for row in evidence), evidence  # every weight mapped back to its level
-    assert spark_run.stats["accepted_pairs"] > 0
+    assert spark_run.stats["mode"] == "full" and spark_run.stats["accepted_pairs"] > 0
+    assert spark_run.stats["run_id"] == run.id
 
 
 def test_incremental_runs_after_a_spark_run(spark_run: SparkRun) -> None:
@@ -168,3 +177,15 @@ def test_incremental_runs_after_a_spark_run(spark_run: SparkRun) -> None:
         assert latest_model(conn) is not None
     stats = resolve_incremental(spark_run.engine, ACTOR)
     assert stats.parties == 0
+
+
+def test_spark_engine_without_java_says_so(
+    store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No Spark to start: a clear error, not a JVM stack trace (runs wherever the extra is installed)."""
+    pytest.importorskip("pyspark")
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))  # nothing named java on it
+    result = CliRunner().invoke(app, ["resolve", "--engine", "spark", "--db", store_url])
+    assert result.exit_code == 1
+    assert "Java 17" in result.stderr

@@ -54,6 +54,10 @@ def resolve(
             "--full; needs the 'spark' extra and Java 17).",
         ),
     ] = ResolveEngine.vigil,
+    u_pairs: Annotated[
+        float,
+        typer.Option(help="Spark engine: random pairs Splink estimates u from (1e7 or more for big stores)."),
+    ] = 1e6,
     db: Db = None,
     user: User = None,
     purpose: Purpose = None,
@@ -70,7 +74,7 @@ def resolve(
             bar.update(task, description=stage, completed=done, total=total or None)
 
         if engine_name is ResolveEngine.spark:
-            stats = _resolve_spark(engine, who, report, threshold)
+            stats = _resolve_spark(engine, who, report, threshold, u_pairs)
         else:
             try:
                 stats = resolve_incremental(engine, who, report) if not full else None
@@ -90,7 +94,7 @@ def resolve(
     con.print(table)
 
 
-def _resolve_spark(engine, who, report, threshold):  # type: ignore[no-untyped-def]
+def _resolve_spark(engine, who, report, threshold, u_pairs):  # type: ignore[no-untyped-def]
     try:  # the optional extra: only this engine needs it
         from vigil.resolve.spark_engine import resolve_full_spark
     except ImportError as exc:
@@ -99,7 +103,7 @@ def _resolve_spark(engine, who, report, threshold):  # type: ignore[no-untyped-d
 
     if not java_available():
         raise fail("--engine spark needs Java 17 (java on PATH or JAVA_HOME)")
-    return resolve_full_spark(engine, who, report, threshold=threshold)
+    return resolve_full_spark(engine, who, report, threshold=threshold, u_pairs=u_pairs)
 
 
 def search(
