@@ -142,12 +142,10 @@ def party_row(uid: int, p: PartyFeatures, keys: list[str]) -> dict[str, Any]:
     }
 
 
-def write_parties(parties: list[PartyFeatures], path: Path) -> int:
-    """Parquet for Spark to read in parallel (not rows pushed one by one through the JVM bridge)."""
+def party_table(parties: list[PartyFeatures]) -> pa.Table:
+    """The parties as Arrow: row `uid` is index `uid` of `parties`, as the writer expects."""
     keys = usable_keys(parties)
-    rows = [party_row(i, p, keys[i]) for i, p in enumerate(parties)]
-    pq.write_table(pa.Table.from_pylist(rows, schema=SCHEMA), path)
-    return len(rows)
+    return pa.Table.from_pylist([party_row(i, p, keys[i]) for i, p in enumerate(parties)], schema=SCHEMA)
 
 
 # ---- comparisons: compare.py as Spark SQL -------------------------------------------------------------
@@ -465,9 +463,10 @@ def local_spark(workdir: Path, cores: int = 2, memory: str = SPARK_MEMORY) -> It
 
 
 def score(
-    spark: Any, parties_path: Path, threshold: float, u_pairs: float
+    spark: Any, parties: Any, threshold: float, u_pairs: float
 ) -> tuple[list[ScoredPair], dict[str, Any], dict[str, float]]:
-    """Train and predict with Splink on `spark`: the accepted pairs, Splink's model, seconds per stage."""
+    """Train and predict with Splink on `spark` over `parties` (a Spark DataFrame of party_table): the
+    accepted pairs, Splink's model, seconds per stage."""
     import logging
 
     from splink import Linker, SparkAPI
@@ -485,15 +484,33 @@ def score(
     # cluster cannot afford to recompute
     db_api = SparkAPI(spark_session=spark, break_lineage_method="persist")
     # Splink narrates every training step at INFO (on stderr); warnings are what an operator needs.
-    linker = Linker(
-        db_api.register(spark.read.parquet(str(parties_path))), settings(), log_level=logging.WARNING
-    )
+    linker = Linker(db_api.register(parties), settings(), log_level=logging.WARNING)
     lap("load")
     train(linker, u_pairs)
     lap("train")
     pairs = scored_pairs(linker, threshold)
     lap("predict")
     return pairs, linker.misc.save_model_to_json(), seconds
+
+
+def _score_parties(
+    spark: Any, table: pa.Table, threshold: float, u_pairs: float
+) -> tuple[list[ScoredPair], dict[str, Any], dict[str, float]]:
+    """On a given session (a cluster) the table goes through the driver (Arrow batches: no path the
+    executors must share); locally, through parquet in the run's scratch folder, read in parallel."""
+    if spark is not None:
+        return score(spark, spark.createDataFrame(table), threshold, u_pairs)
+    workdir = Path(tempfile.mkdtemp(prefix="vigil-spark-"))
+    try:
+        pq.write_table(table, workdir / "parties.parquet")
+        started = time.perf_counter()
+        with local_spark(workdir) as session:
+            seconds = {"start": round(time.perf_counter() - started, 1)}
+            parties = session.read.parquet(str(workdir / "parties.parquet"))
+            pairs, splink_model, stages = score(session, parties, threshold, u_pairs)
+        return pairs, splink_model, seconds | stages
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)  # after the session stopped: its scratch is in here
 
 
 def resolve_full_spark(
@@ -522,24 +539,12 @@ def resolve_full_spark(
     # Incremental runs place new records with our own model: keep the last trained one (or the shipped one).
     if vigil_model is None:
         vigil_model = default_model(len(parties), DEFAULT_THRESHOLD)
-    workdir = Path(tempfile.mkdtemp(prefix="vigil-spark-"))
-    try:
-        if progress:
-            progress("exporting", 0, 1)
-        write_parties(parties, workdir / "parties.parquet")
+    if len(parties) < 2:  # nothing to pair: Splink cannot even sample u
+        pairs, splink_model, seconds = [], {}, {}
+    else:
         if progress:
             progress("scoring on spark", 0, 1)
-        started_spark = time.perf_counter()
-        if spark is None:
-            with local_spark(workdir) as session:
-                seconds = {"start": round(time.perf_counter() - started_spark, 1)}
-                pairs, splink_model, stages = score(session, workdir / "parties.parquet", chosen, u_pairs)
-        else:
-            seconds = {}
-            pairs, splink_model, stages = score(spark, workdir / "parties.parquet", chosen, u_pairs)
-        seconds.update(stages)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        pairs, splink_model, seconds = _score_parties(spark, party_table(parties), chosen, u_pairs)
     stats.candidate_pairs = -1  # Splink does not report how many pairs its blocking produced
     stats.accepted_pairs = len(pairs)
     if progress:
