@@ -429,7 +429,7 @@ def java_available() -> bool:
 @contextmanager
 def local_spark(workdir: Path, cores: int = 2, memory: str = SPARK_MEMORY) -> Iterator[Any]:
     """A quiet single-machine Spark whose scratch files all live under `workdir`, stopped on exit.
-    A cluster deployment would build its own session and call `score` instead."""
+    A cluster deployment builds its own session and passes it to resolve_full_spark(spark=...)."""
     from pyspark.sql import SparkSession
     from splink.backends.spark import similarity_jar_location
 
