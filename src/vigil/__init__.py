@@ -1,2 +1,3 @@
 """Vigil: investigative data system."""
+
 __version__ = "0.1.0"

@@ -84,8 +84,9 @@ def demo(
             bar.advance(task)
     con.print(table)
     analyze(engine)
-    with Progress(TextColumn("resolving records into persons"), BarColumn(), console=con,
-                  transient=True) as bar:
+    with Progress(
+        TextColumn("resolving records into persons"), BarColumn(), console=con, transient=True
+    ) as bar:
         bar.add_task("resolve", total=None)
         stats = ensure_resolved(engine, who)
     if stats:

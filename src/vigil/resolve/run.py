@@ -25,7 +25,7 @@ from vigil.resolve.features import Key, PartyFeatures, load_features, store_pack
 from vigil.resolve.model import Model, train
 from vigil.store import tables as t
 from vigil.store.bulk import insert_rows
-from vigil.store.db import analyze, write_transaction
+from vigil.store.db import analyze
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 RANDOM_PAIRS = 50_000
@@ -107,8 +107,6 @@ def resolve_full(
             old_model = None
     parties = sorted(features.values(), key=lambda p: (p.ref, p.key[1]))
     stats.parties = len(parties)
-    with write_transaction(engine) as conn:
-        store_packed(conn, parties, replace_all=True)
     if progress:
         progress("blocking", 0, 1)
     pairs = candidate_pairs(parties)
@@ -230,6 +228,7 @@ def write_full_run(
         ).scalar_one()
         for table in (t.match_evidence, t.person_member, t.person):
             conn.execute(table.delete())
+        store_packed(conn, parties, replace_all=True)  # what search and quick-hit read per candidate
         sizes = Counter(assignment.values())
         insert_rows(
             conn,

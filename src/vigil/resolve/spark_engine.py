@@ -35,7 +35,7 @@ from vigil.config import Actor
 from vigil.normalize.names import nickname_variants
 from vigil.resolve.blocking import MAX_BLOCK, blocking_keys
 from vigil.resolve.compare import _GENERATION
-from vigil.resolve.features import PartyFeatures, load_features, store_packed
+from vigil.resolve.features import PartyFeatures, load_features
 from vigil.resolve.model import FIXED_M
 from vigil.resolve.run import (
     DEFAULT_THRESHOLD,
@@ -49,7 +49,6 @@ from vigil.resolve.run import (
     write_full_run,
 )
 from vigil.store import tables as t
-from vigil.store.db import write_transaction
 
 ENGINE_NAME = "splink-spark"
 # Splink's probabilities are not calibrated (linkage-notes), so the cut-off is checked on labelled data:
@@ -534,8 +533,6 @@ def resolve_full_spark(
         vigil_model = latest_model_safe(conn)
     parties = sorted(features.values(), key=lambda p: (p.ref, p.key[1]))
     stats.parties = len(parties)
-    with write_transaction(engine) as conn:  # search and quick-hit read these, as after resolve_full
-        store_packed(conn, parties, replace_all=True)
     # Incremental runs place new records with our own model: keep the last trained one (or the shipped one).
     if vigil_model is None:
         vigil_model = default_model(len(parties), DEFAULT_THRESHOLD)
