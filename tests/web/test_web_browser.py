@@ -6,120 +6,30 @@ Screenshots go to the test's tmp dir, and also to VIGIL_SCREENSHOT_DIR when set.
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from webtools import browser_log_in, fill_log_in, require_browser, shot, vigil_server
 
 from samples import records, write_jsonl
 from vigil.config import Actor
 from vigil.ingest import ingest_file
 from vigil.store.db import open_store
-from vigil.web import accounts
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-PASSWORD = "correct horse battery staple"
 
 pytestmark = pytest.mark.slow
-
-
-def _require_browser() -> None:
-    if CHROMIUM and CHROMEDRIVER:
-        return
-    if os.environ.get("VIGIL_REQUIRE_BROWSER") == "1":
-        pytest.fail("VIGIL_REQUIRE_BROWSER=1 but chromium/chromedriver are not installed")
-    pytest.skip("no chromium + chromedriver (apt-get install chromium chromium-driver)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[str]:
     """`vigil serve` on loopback over a SQLite store holding the sample records and one analyst."""
-    _require_browser()
+    require_browser()
     url = f"sqlite:///{tmp_path / 'browser.db'}"
     engine = open_store(url)
     ingest_file(engine, write_jsonl(tmp_path / "s.jsonl", records()), Actor("loader"))
-    accounts.create_user(engine, Actor("admin"), "ann", PASSWORD, "analyst", "Travis County SO")
     engine.dispose()
-    port = _free_port()
-    log = (tmp_path / "server.log").open("wb")
-    env = {**os.environ, "VIGIL_SECRET_KEY": "browser-test-key", "VIGIL_DATA_DIR": str(tmp_path / "data")}
-    command = [sys.executable, "-m", "vigil.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen([*command, "--db", url], stdout=log, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError((tmp_path / "server.log").read_text())
-            time.sleep(0.2)
+    with vigil_server(url, tmp_path) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
-
-
-@pytest.fixture
-def browser(tmp_path: Path):  # type: ignore[no-untyped-def]
-    _require_browser()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM  # type: ignore[assignment]
-    for flag in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-dev-shm-usage",
-        "--window-size=1280,900",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
-    ):
-        options.add_argument(flag)
-    downloads = tmp_path / "downloads"
-    downloads.mkdir()
-    options.add_experimental_option(
-        "prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False}
-    )
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
-    driver.implicitly_wait(10)  # find_element waits for the next page after a submit
-    try:
-        yield driver
-    finally:
-        driver.quit()
-
-
-def _shot(driver, tmp_path: Path, name: str) -> Path:  # type: ignore[no-untyped-def]
-    path = tmp_path / f"{name}.png"
-    driver.save_screenshot(str(path))
-    if out := os.environ.get("VIGIL_SCREENSHOT_DIR"):
-        Path(out).mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, Path(out) / path.name)
-    return path
 
 
 def test_log_in_look_up_and_open_a_record(server: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -133,9 +43,8 @@ def test_log_in_look_up_and_open_a_record(server: str, browser, tmp_path: Path) 
 
     browser.get(f"{server}/")
     assert "/login" in browser.current_url  # not logged in: sent to the log-in page
-    _shot(browser, tmp_path, "01-login")
-    browser.find_element(By.NAME, "username").send_keys("ann")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD + Keys.ENTER)
+    shot(browser, tmp_path, "01-login")
+    fill_log_in(browser)
     browser.find_element(By.ID, "search-value")  # the home page's lookup form
     wait_for_url(f"{server}/")
     assert "/login" not in browser.current_url
@@ -145,12 +54,12 @@ def test_log_in_look_up_and_open_a_record(server: str, browser, tmp_path: Path) 
     browser.find_element(By.ID, "purpose").send_keys("case 2026-118" + Keys.ENTER)
     link = browser.find_element(By.LINK_TEXT, "registry:TX/TX-004211")
     assert "phone:+15125550147" in browser.find_element(By.TAG_NAME, "h2").text
-    _shot(browser, tmp_path, "02-lookup")
+    shot(browser, tmp_path, "02-lookup")
 
     link.click()
     assert "Testperson" in browser.find_element(By.CSS_SELECTOR, "pre.record").text
     assert "purpose: case 2026-118" in browser.page_source
-    _shot(browser, tmp_path, "03-record")
+    shot(browser, tmp_path, "03-record")
 
     # Keyboard: "/" jumps to the search box from anywhere on a page that has one.
     browser.get(f"{server}/")
@@ -166,16 +75,13 @@ def test_log_in_look_up_and_open_a_record(server: str, browser, tmp_path: Path) 
 
 def test_upload_a_quickhit_map_columns_and_download_the_result(server: str, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     sheet = tmp_path / "registrants.csv"
     sheet.write_text(
         "Offender No,Surname,Given,DOB\nQ-1,Testperson,William,04/12/1979\nQ-2,Nobodyhere,Zed,1950-01-01\n"
     )
-    browser.get(f"{server}/login?next=%2Fquickhit")
-    browser.find_element(By.NAME, "username").send_keys("ann")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD + Keys.ENTER)
+    browser_log_in(browser, server, "/quickhit")
     browser.find_element(By.ID, "quickhit-file").send_keys(str(sheet))
     browser.find_element(By.CSS_SELECTOR, "form[action='/quickhit'] button").click()
 
@@ -186,13 +92,13 @@ def test_upload_a_quickhit_map_columns_and_download_the_result(server: str, brow
     Select(browser.find_element(By.ID, "map-1")).select_by_value("Offender No=id")
     assert Select(browser.find_element(By.ID, "map-2")).first_selected_option.text == "last name"
     browser.find_element(By.ID, "purpose").send_keys("compliance sweep 2026-11")
-    _shot(browser, tmp_path, "04-quickhit-mapping")
+    shot(browser, tmp_path, "04-quickhit-mapping")
     browser.find_element(By.ID, "run-quickhit").click()
 
     # The job page refreshes itself until the batch is done, then offers the download.
     link = WebDriverWait(browser, 60).until(lambda d: d.find_elements(By.ID, "download"))[0]
     assert browser.find_element(By.ID, "matched").text == "1"
-    _shot(browser, tmp_path, "05-quickhit-done")
+    shot(browser, tmp_path, "05-quickhit-done")
     link.click()
     downloads = tmp_path / "downloads"
     done = WebDriverWait(browser, 30).until(

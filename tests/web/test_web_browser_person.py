@@ -7,21 +7,14 @@ Skipped like test_web_browser.py without chromium + chromedriver, and without th
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from test_web_browser import PASSWORD, _free_port, _require_browser, _shot, browser  # noqa: F401
 from test_web_person_charts import absconder_ref
+from webtools import browser_log_in, require_browser, shot, vigil_server
 
-from vigil.config import Actor
 from vigil.store.db import open_store
-from vigil.web import accounts
 from vigil.web.person_charts import vendor_assets
 
 pytestmark = pytest.mark.slow
@@ -30,40 +23,17 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def person_server(demo_store_url: str, tmp_path: Path) -> Iterator[str]:
     """`vigil serve` over a copy of the loaded scenario with one analyst."""
-    _require_browser()
+    require_browser()
     missing = [name for name, href in vendor_assets().items() if href is None]
     if missing:
         pytest.skip(f"front-end assets not installed (make setup): {', '.join(missing)}")
-    engine = open_store(demo_store_url)
-    accounts.create_user(engine, Actor("admin"), "ann", PASSWORD, "analyst", "Travis County SO")
-    engine.dispose()
-    port = _free_port()
-    log = (tmp_path / "server.log").open("wb")
-    env = {**os.environ, "VIGIL_SECRET_KEY": "browser-test-key", "VIGIL_DATA_DIR": str(tmp_path / "data")}
-    command = [sys.executable, "-m", "vigil.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    proc = subprocess.Popen([*command, "--db", demo_store_url], stdout=log, stderr=subprocess.STDOUT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError((tmp_path / "server.log").read_text())
-            time.sleep(0.2)
+    with vigil_server(demo_store_url, tmp_path) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 def test_person_page_draws_timeline_map_and_link_chart(  # type: ignore[no-untyped-def]
     person_server: str,
-    browser,  # noqa: F811
+    browser,
     demo_scenario,
     demo_store_url: str,
     tmp_path: Path,
@@ -76,11 +46,7 @@ def test_person_page_draws_timeline_map_and_link_chart(  # type: ignore[no-untyp
     ref = absconder_ref(engine, demo_scenario)  # one with incidents near him: more to draw
     engine.dispose()
     browser.set_window_size(1280, 2400)
-    browser.get(
-        f"{person_server}/login?next=%2Fpersons%2F{ref.replace('/', '%2F')}%3Fpurpose%3Dsweep%2B2026-11"
-    )
-    browser.find_element(By.NAME, "username").send_keys("ann")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD + Keys.ENTER)
+    browser_log_in(browser, person_server, f"/persons/{ref}?purpose=sweep+2026-11")
     browser.find_element(By.ID, "person-page")
     WebDriverWait(browser, 30).until(
         lambda d: d.execute_script("return !!(window.vigilPersonCharts||{}).ready")
@@ -135,7 +101,7 @@ def test_person_page_draws_timeline_map_and_link_chart(  # type: ignore[no-untyp
     assert browser.execute_script("return window.vigilPersonCharts.graph.edges().length") == len(
         graph["edges"]
     )
-    _shot(browser, tmp_path, "10-person-charts")
+    shot(browser, tmp_path, "10-person-charts")
 
     # Keyboard: the timeline steps through its items and names their sources ...
     box = browser.find_element(By.ID, "person-timeline")
@@ -168,4 +134,4 @@ def test_person_page_draws_timeline_map_and_link_chart(  # type: ignore[no-untyp
     )
     assert selected == [buttons[1].get_attribute("data-id")]
     assert browser.find_element(By.ID, "person-graph-detail").text
-    _shot(browser, tmp_path, "11-person-keyboard")
+    shot(browser, tmp_path, "11-person-keyboard")

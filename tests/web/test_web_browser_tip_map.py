@@ -8,19 +8,17 @@ Skipped like test_web_browser.py without chromium + chromedriver, and without Le
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import quote
 
 import orjson
 import pytest
-from test_web_browser import PASSWORD, _shot, browser  # noqa: F401
-from test_web_browser_maps import demo_server  # noqa: F401
+from webtools import browser_log_in, shot
 
 from vigil.web.person_charts import vendor_assets
 
 pytestmark = pytest.mark.slow
 
 
-def test_tip_map_draws_markers(demo_server: str, demo_scenario, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_tip_map_draws_markers(demo_server: str, demo_scenario, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -28,10 +26,7 @@ def test_tip_map_draws_markers(demo_server: str, demo_scenario, browser, tmp_pat
 
     truth = orjson.loads(demo_scenario.ground_truth.read_bytes())
     tip = next(r for r in truth["tip_chains"][0]["refs"] if r.startswith("cybertipline/"))
-    target = f"/tips/{tip}?purpose=tip+review+2026-7"
-    browser.get(f"{demo_server}/login?next={quote(target, safe='')}")
-    browser.find_element(By.NAME, "username").send_keys("ann")
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD + Keys.ENTER)
+    browser_log_in(browser, demo_server, f"/tips/{tip}?purpose=tip+review+2026-7")
 
     # One marker per row of the places table: reported, potential, the linked records with a place.
     container = browser.find_element(By.CSS_SELECTOR, "#tip-map.leaflet-container")
@@ -58,7 +53,7 @@ def test_tip_map_draws_markers(demo_server: str, demo_scenario, browser, tmp_pat
     popup = browser.find_element(By.CSS_SELECTOR, "#tip-map .leaflet-popup-content")
     href = popup.find_element(By.CSS_SELECTOR, "a").get_attribute("href")
     assert href.startswith(f"{demo_server}/") and "purpose=" in href
-    _shot(browser, tmp_path, "20-tip-map")
+    shot(browser, tmp_path, "20-tip-map")
 
     # The tip's link chart.
     browser.find_element(By.ID, "tip-neighbours").click()
@@ -70,4 +65,4 @@ def test_tip_map_draws_markers(demo_server: str, demo_scenario, browser, tmp_pat
         )
         assert int(box.get_attribute("data-nodes")) == len(rows)
         assert browser.find_elements(By.CSS_SELECTOR, "#links-graph canvas")
-        _shot(browser, tmp_path, "21-link-chart")
+        shot(browser, tmp_path, "21-link-chart")

@@ -6,7 +6,7 @@ import csv
 import io
 import time
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,24 +14,18 @@ import orjson
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from webtools import Clock, csrf_of
+from webtools import csrf_of
 
 from vigil import audit
-from vigil.web.app import create_app
 from vigil.web.roles import ANALYST, LE_REQUESTER
-from vigil.web.settings import WebSettings
 
 PURPOSE = "compliance operation 2026-11"
 
 
 @pytest.fixture
-def web_app(demo_store_url: str, clock: Clock, tmp_path: Path) -> Iterator[FastAPI]:
+def web_app(demo_web_app: FastAPI) -> FastAPI:
     """The web app over a private copy of the resolved small scenario (overrides conftest's empty store)."""
-    settings = WebSettings(secret_key="test-secret-key", clock=clock, upload_dir=tmp_path / "uploads")
-    app = create_app(demo_store_url, settings)
-    with TestClient(app):
-        yield app
-    app.state.engine.dispose()
+    return demo_web_app
 
 
 def operation_list(demo_scenario: Any) -> tuple[bytes, list[str], str]:

@@ -9,8 +9,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import networkx as nx
@@ -19,29 +18,22 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from webtools import Clock
 
 from vigil import audit
 from vigil.analyze.report import build_report
 from vigil.config import Actor
 from vigil.present.report_map import report_features
-from vigil.web.app import create_app
 from vigil.web.person_charts import VENDOR
 from vigil.web.roles import ANALYST
-from vigil.web.settings import WebSettings
 from vigil.web.templating import STATIC_DIR
 
 PURPOSE = "compliance check 2026-11"
 
 
 @pytest.fixture
-def web_app(demo_store_url: str, clock: Clock, tmp_path: Path) -> Iterator[FastAPI]:
+def web_app(demo_web_app: FastAPI) -> FastAPI:
     """The web app over a private copy of the resolved small scenario (overrides conftest's empty store)."""
-    settings = WebSettings(secret_key="test-secret-key", clock=clock, upload_dir=tmp_path / "uploads")
-    app = create_app(demo_store_url, settings)
-    with TestClient(app):
-        yield app
-    app.state.engine.dispose()
+    return demo_web_app
 
 
 def absconder_ref(engine: Engine, demo_scenario: Any) -> str:
@@ -121,6 +113,8 @@ def test_page_embeds_the_reports_timeline_map_and_link_chart(
     assert len(re.findall(r"<tr><td class=\"num\">\d+</td>", page.text)) >= len(points)
     assert f'href="/records/{ref}?purpose=compliance%20check%202026-11"' in page.text
     assert 'id="person-timeline" class="person-timeline chart" hidden' in page.text  # shown by the script
+    assert '<script src="/static/linkchart.js" defer></script>' in page.text  # before person.js uses it
+    assert page.text.index("/static/linkchart.js") < page.text.index("/static/person.js")
     assert '<script src="/static/person.js" defer></script>' in page.text
     assert '<script src="/static/map.js" defer></script>' in page.text
     for name, path in VENDOR.items():
@@ -128,6 +122,7 @@ def test_page_embeds_the_reports_timeline_map_and_link_chart(
             assert f"/static/{path}" in page.text, name
             assert analyst.get(f"/static/{path}").status_code == 200
     assert analyst.get("/static/person.js").status_code == 200
+    assert analyst.get("/static/linkchart.js").status_code == 200
     assert analyst.get("/static/map.js").status_code == 200
 
     # viewing the page is audited with the purpose (the person, the report, the link chart)

@@ -1,7 +1,7 @@
 // The person page's interactive charts, drawn from JSON the server embedded in the page
 // (<script type="application/json">): the report's timeline (vis-timeline), its map (Leaflet through
-// map.js) and the link chart (Cytoscape). Each chart appears only when its library loaded; the tables
-// under them carry the same facts without JavaScript. Every item names its source records.
+// map.js) and the link chart (Cytoscape through linkchart.js). Each chart appears only when its library
+// loaded; the tables under them carry the same facts without JavaScript. Every item names its source records.
 (function () {
   "use strict";
 
@@ -20,15 +20,6 @@
     ["other", "Other events"],
   ];
   const KIND_WORDS = Object.fromEntries(KINDS);
-  const NODE_COLOURS = {
-    person: "#1f77b4",
-    tip: "#e377c2",
-    missing_case: "#d62728",
-    incident: "#ff7f0e",
-    event: "#2ca02c",
-    lead: "#9467bd",
-    unidentified: "#7f7f7f",
-  };
 
   const charts = {};
   window.vigilPersonCharts = charts; // for the browser tests and the curious
@@ -225,145 +216,20 @@
     charts.map = window.vigilMap(box, fc, { refUrl: refUrl });
   }
 
-  // --- link chart ---------------------------------------------------------------------------------
-
-  function nodeLabel(n) {
-    if (n.kind === "person") return `person ${n.person_id || n.label}`;
-    const label = String(n.label || n.id);
-    return label.length > 40 ? `${label.slice(0, 38)}…` : label;
-  }
+  // --- link chart (linkchart.js) ------------------------------------------------------------------
 
   function drawGraph(refUrl) {
     const wrap = document.getElementById("person-graph-wrap");
-    const box = document.getElementById("person-graph");
-    const list = document.getElementById("person-graph-list");
-    const detail = document.getElementById("person-graph-detail");
     const data = json("person-graph-data");
-    if (!wrap || !box || !list || !data || !data.nodes || !window.cytoscape) return;
-    wrap.hidden = false;
-    const byId = Object.fromEntries(data.nodes.map((n) => [n.id, n]));
-    const center =
-      data.nodes.find((n) => n.kind === "person") || data.nodes.find((n) => n.mine) || data.nodes[0];
-    const elements = data.nodes.map((n) => ({
-      group: "nodes",
-      data: {
-        id: n.id,
-        label: nodeLabel(n),
-        kind: n.kind,
-        type: n.type || n.identifier_kind || "",
-        colour: n.kind === "record" ? NODE_COLOURS[n.type] || "#7f7f7f" : n.kind === "person" ? "#222" : "#b0b0b0",
-        mine: n.mine ? 1 : 0,
-        hub: n.hub ? 1 : 0,
-      },
-    }));
-    for (const e of data.edges || []) {
-      elements.push({ group: "edges", data: { id: e.id, source: e.source, target: e.target, kind: e.kind } });
-    }
-    const big = data.nodes.length > 250;
-    const cy = window.cytoscape({
-      container: box,
-      elements: elements,
-      boxSelectionEnabled: false,
-      style: [
-        {
-          selector: "node",
-          style: {
-            label: "data(label)",
-            "font-size": 7,
-            "text-valign": "bottom",
-            "text-margin-y": 2,
-            width: 14,
-            height: 14,
-            "background-color": "data(colour)",
-            "border-color": "#333",
-            "border-width": 0.5,
-          },
-        },
-        { selector: 'node[kind = "person"]', style: { shape: "star", width: 26, height: 26, "font-size": 9 } },
-        { selector: 'node[kind = "record"]', style: { shape: "round-rectangle", width: 18, height: 18 } },
-        { selector: 'node[kind = "identifier"]', style: { shape: "diamond", width: 10, height: 10, "font-size": 6 } },
-        { selector: "node[?mine]", style: { "border-width": 3, "border-color": "#1a7f37" } },
-        { selector: "node[?hub]", style: { "background-color": "#eeeeee", "border-style": "dashed" } },
-        { selector: "edge", style: { width: 1, "line-color": "#bbbbbb", "curve-style": "haystack" } },
-        { selector: 'edge[kind = "member"]', style: { "line-color": "#333333", "line-style": "dashed" } },
-        // the report's other links: near in place and time, a shared address, a chain of records
-        {
-          selector: 'edge[kind != "member"][kind != "holds"]',
-          style: { "line-color": "#e6550d", width: 2, "line-style": "dotted" },
-        },
-        { selector: "node:selected", style: { "border-width": 4, "border-color": "#b58900" } },
-      ],
-      layout: big
-        ? {
-            name: "concentric",
-            animate: false,
-            concentric: (node) =>
-              node.id() === center.id ? 3 : node.data("mine") ? 2 : node.data("kind") === "identifier" ? 1 : 0,
-            levelWidth: () => 1,
-          }
-        : { name: "cose", animate: false, randomize: false, nodeRepulsion: () => 8000, idealEdgeLength: () => 50 },
+    if (!wrap || !data || !data.nodes || !window.cytoscape || !window.vigilLinkChart) return;
+    charts.graph = window.vigilLinkChart(wrap, data, {
+      detail: document.getElementById("person-graph-detail"),
+      mine: true,
+      // reading order: he, his records, the identifiers, the others
+      rank: (n) => (n.kind === "person" ? 0 : n.mine ? 1 : n.kind === "identifier" ? 2 : 3),
+      ring: (n, center) => (n.id === center ? 3 : n.mine ? 2 : n.kind === "identifier" ? 1 : 0),
+      pageOf: (n) => (n.kind === "record" && n.ref ? refUrl(n.ref) : null),
     });
-    charts.graph = cy;
-
-    // The keyboard's way into the chart: every node as a button, in reading order (he, his records,
-    // the identifiers, the others); focus one to select it on the chart.
-    const rank = (n) => (n.kind === "person" ? 0 : n.mine ? 1 : n.kind === "identifier" ? 2 : 3);
-    const ordered = data.nodes.slice().sort((a, b) => rank(a) - rank(b) || String(a.label).localeCompare(String(b.label)));
-    const buttons = {};
-    for (const n of ordered) {
-      const li = el("li");
-      const type = n.kind === "record" ? n.type : n.kind;
-      const button = el("button", `${nodeLabel(n)} (${String(type || "").replace(/_/g, " ")})`, `k-${n.kind}${n.mine ? " mine" : ""}`);
-      button.type = "button";
-      button.dataset.id = n.id;
-      button.setAttribute("aria-pressed", "false");
-      button.addEventListener("click", () => choose(n.id, false));
-      button.addEventListener("keydown", (event) => {
-        if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
-        event.preventDefault();
-        const next = event.key === "ArrowDown" ? li.nextElementSibling : li.previousElementSibling;
-        if (next) next.firstElementChild.focus();
-      });
-      button.addEventListener("focus", () => choose(n.id, false));
-      buttons[n.id] = button;
-      li.appendChild(button);
-      list.appendChild(li);
-    }
-
-    function choose(id, fromChart) {
-      const n = byId[id];
-      if (!n) return;
-      cy.nodes(":selected").unselect();
-      const node = cy.getElementById(id);
-      node.select();
-      if (!fromChart) cy.center(node);
-      for (const b of list.querySelectorAll('[aria-pressed="true"]')) b.setAttribute("aria-pressed", "false");
-      buttons[id].setAttribute("aria-pressed", "true");
-      if (fromChart) buttons[id].scrollIntoView({ block: "nearest" });
-      detail.replaceChildren();
-      detail.appendChild(el("strong", n.label || n.id));
-      const what = n.kind === "record" ? `${String(n.type || "record").replace(/_/g, " ")} record${n.mine ? ", his" : ""}` : n.kind;
-      detail.appendChild(el("span", ` · ${what}`));
-      if (n.kind === "identifier" && n.subjects !== undefined) {
-        detail.appendChild(el("span", ` · held by ${n.subjects} subject(s) in ${n.records} record(s)${n.hub ? ", a hub (not followed)" : ""}`));
-      }
-      if (n.kind === "record" && n.ref) {
-        detail.appendChild(document.createTextNode(" · "));
-        const a = el("a", "open record");
-        a.href = refUrl(n.ref);
-        detail.appendChild(a);
-      }
-      const around = node.neighborhood("node").map((x) => byId[x.id()]).filter(Boolean);
-      if (around.length) {
-        const ul = el("ul");
-        for (const m of around.slice(0, 30)) ul.appendChild(el("li", `${nodeLabel(m)} (${m.kind === "record" ? m.type : m.kind})`));
-        if (around.length > 30) ul.appendChild(el("li", `… ${around.length - 30} more`));
-        detail.appendChild(ul);
-      }
-    }
-
-    cy.on("tap", "node", (event) => choose(event.target.id(), true));
-    cy.fit(cy.elements(), 30);
   }
 
   function start() {
