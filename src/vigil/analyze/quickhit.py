@@ -233,16 +233,16 @@ def _answer_in_worker(
     job: tuple[str, list[QuickhitRow], Actor, bool], engine: Engine | None = None
 ) -> list[dict[str, Any]]:
     url, batch, actor, show_ssn = job
-    own = engine is None
-    engine = engine or open_store(url, migrate=False)
-    try:
-        with engine.connect() as conn:
-            model = latest_model_safe(conn)
-            assert model is not None
-            return _answer_batch(conn, model, batch, actor, show_ssn)
-    finally:
-        if own:
-            engine.dispose()
+    if engine is None:
+        # One engine per worker process for all its batches: the connection keeps its page cache warm.
+        engine = _WORKER_ENGINES.get(url) or _WORKER_ENGINES.setdefault(url, open_store(url, migrate=False))
+    with engine.connect() as conn:
+        model = latest_model_safe(conn)
+        assert model is not None
+        return _answer_batch(conn, model, batch, actor, show_ssn)
+
+
+_WORKER_ENGINES: dict[str, Engine] = {}  # in a worker process: the store it answers from
 
 
 def _answer_batch(

@@ -133,7 +133,7 @@ def candidate_keys_many(conn: Connection, queries: list[Query]) -> list[list[Key
 
 def _far_apart(x: str, y: str) -> bool:
     """Dates of birth no keying error explains (not a day/month swap, one digit, or the same year)."""
-    return dob_level(x, y) >= DOB_DIFFERENT
+    return x[:4] != y[:4] and dob_level(x, y) >= DOB_DIFFERENT  # the same year is never far: skip the work
 
 
 def match_many(

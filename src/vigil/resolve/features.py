@@ -181,7 +181,7 @@ _IDENTIFIER_SETS = {
 
 # --- the packed copy in party_feature ---------------------------------------------------------------
 # Bump when pack/unpack or what load_features reads changes: rows of another version are not trusted.
-PACK_VERSION = 1
+PACK_VERSION = 2
 
 
 def pack(p: PartyFeatures) -> bytes:
@@ -195,7 +195,10 @@ def pack(p: PartyFeatures) -> bytes:
             p.as_of.isoformat() if p.as_of else None,
             p.sex,
             p.dob,
-            [[n.first, n.middle, n.last, n.suffix, n.first_group, n.first_key, n.last_key] for n in p.names],
+            [
+                [n.first, n.middle, n.last, n.suffix, n.first_group, n.first_key, n.last_key, n.last_parts]
+                for n in p.names
+            ],
             sorted(p.ssns),
             sorted(p.phones),
             sorted(p.emails),
@@ -225,7 +228,7 @@ def unpack(key: Key, data: bytes) -> PartyFeatures | None:
         as_of=date.fromisoformat(as_of) if as_of else None,
         sex=sex,
         dob=dob,
-        names=[name_f(*n) for n in names],
+        names=[NameF(*n[:7], tuple(n[7])) for n in names],
         ssns=set(ssns),
         phones=set(phones),
         emails=set(emails),
@@ -234,7 +237,7 @@ def unpack(key: Key, data: bytes) -> PartyFeatures | None:
         screen_names=set(screen_names),
         zips=set(zips),
         lines=set(lines),
-        cities={(c, s) for c, s in cities},
+        cities=set(map(tuple, cities)),
     )
 
 

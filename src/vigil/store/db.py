@@ -64,8 +64,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA cache_size=-200000")  # 200 MB page cache: bulk loads and index builds
     cursor.execute("PRAGMA temp_store=MEMORY")
-    # Reads of a large store map its pages instead of copying each through a read() call.
-    cursor.execute("PRAGMA mmap_size=8589934592")
     cursor.close()
 
 
