@@ -15,7 +15,7 @@ from vigil import audit
 from vigil.config import Actor
 from vigil.store.tables import web_session
 from vigil.web import accounts
-from vigil.web.roles import ANALYST, SUPERVISOR
+from vigil.web.roles import ANALYST, CASE_MANAGER, LE_REQUESTER, SUPERVISOR
 from vigil.web.security import CSRF_COOKIE, SESSION_COOKIE
 
 
@@ -207,6 +207,19 @@ def test_demo_user_gets_working_credentials(web_app: FastAPI) -> None:
     assert login(new_client(web_app), username, password).status_code == 401
     assert login(new_client(web_app), username, again_password).status_code == 303
     assert accounts.get_user(engine, username).role == SUPERVISOR  # type: ignore[union-attr]
+
+
+def test_demo_accounts_cover_the_requester_and_case_manager(web_app: FastAPI) -> None:
+    made = accounts.ensure_demo_users(web_app.state.engine)
+    demo = {role: (user, password) for user, role, password in made}
+    assert set(demo) == {SUPERVISOR, LE_REQUESTER, CASE_MANAGER}
+    officer = new_client(web_app)
+    assert login(officer, *demo[LE_REQUESTER]).status_code == 303
+    assert officer.get("/requests").status_code == 200
+    assert officer.get("/search").status_code == 403  # a requester asks; analysts search
+    manager = new_client(web_app)
+    assert login(manager, *demo[CASE_MANAGER]).status_code == 303
+    assert manager.get("/cases").status_code == 200
 
 
 def test_account_rules(web_app: FastAPI) -> None:

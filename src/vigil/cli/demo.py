@@ -91,13 +91,13 @@ def demo(
         stats = ensure_resolved(engine, who)
     if stats:
         con.print(f"Resolved {stats.parties:,} people in records into {stats.persons:,} persons.")
-    from vigil.web.accounts import ensure_demo_user
+    from vigil.web.accounts import ensure_demo_users
 
-    username, password = ensure_demo_user(engine)
-    _next_steps(scenario, db, username, password)
+    accounts = ensure_demo_users(engine)
+    _next_steps(scenario, db, accounts)
 
 
-def _next_steps(scenario: Scenario, db: str | None, username: str, password: str) -> None:
+def _next_steps(scenario: Scenario, db: str | None, accounts: list[tuple[str, str, str]]) -> None:
     truth = orjson.loads(scenario.ground_truth.read_bytes())
     absconder = (truth.get("absconders") or [{}])[0].get("registry_ref", "registry:TX/TX-000001")
     chain = (truth.get("tip_chains") or [{}])[0].get("via", ["phone:+15125550100"])[0]
@@ -115,9 +115,9 @@ def _next_steps(scenario: Scenario, db: str | None, username: str, password: str
         f"  vigil quickhit {scenario.out_dir / 'quickhit_request.csv'} -o quickhit_result.xlsx "
         f"--purpose 'demo'{db_flag}\n"
         f"  vigil ingest {scenario.files[0]}{db_flag}   # again: idempotent, nothing changes\n"
-        f"  vigil serve{db_flag}   # then open http://127.0.0.1:8000/ and log in as "
-        f"{username} / {password}\n"
-        f"Ground truth for this scenario: {scenario.ground_truth}",
+        f"  vigil serve{db_flag}   # then open http://127.0.0.1:8000/ and log in as one of:\n"
+        + "".join(f"      {user} / {password}   ({role})\n" for user, role, password in accounts)
+        + f"Ground truth for this scenario: {scenario.ground_truth}",
         highlight=False,
         soft_wrap=True,
     )

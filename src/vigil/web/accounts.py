@@ -25,7 +25,7 @@ from vigil import audit
 from vigil.config import Actor
 from vigil.store.db import write_transaction
 from vigil.store.tables import app_user, login_failure, web_session
-from vigil.web.roles import ROLES, SUPERVISOR
+from vigil.web.roles import CASE_MANAGER, LE_REQUESTER, ROLES, SUPERVISOR
 from vigil.web.settings import WebSettings
 
 MIN_PASSWORD_LENGTH = 12
@@ -179,20 +179,37 @@ def get_user(engine: Engine, username: str) -> User | None:
         return _user_by_name(conn, normalize_username(username))
 
 
-def ensure_demo_user(engine: Engine) -> tuple[str, str]:
-    """The demo account (a supervisor: every analyst flow plus the audit view) with a fresh password.
+# The demo's accounts: every flow of the web UI can be tried from the browser, the requester's too.
+DEMO_ACCOUNTS: tuple[tuple[str, str, str], ...] = (
+    (DEMO_USERNAME, SUPERVISOR, DEMO_AGENCY),  # every analyst flow plus the audit view
+    ("demo-officer", LE_REQUESTER, "Demo County Sheriff's Office"),  # submits requests, sees its own
+    ("demo-cases", CASE_MANAGER, DEMO_AGENCY),  # missing-child cases, teams, leads
+)
 
-    The password is VIGIL_DEMO_PASSWORD when set, else random; it is reset on every call because
-    only its hash is stored, so the caller can always print working credentials.
+
+def ensure_demo_users(engine: Engine) -> list[tuple[str, str, str]]:
+    """The demo accounts as (username, role, password), each with a fresh password.
+
+    The password is VIGIL_DEMO_PASSWORD when set, else random per account; it is reset on every call
+    because only its hash is stored, so the caller can always print working credentials.
     """
-    password = os.environ.get("VIGIL_DEMO_PASSWORD") or secrets.token_urlsafe(12)
     actor = Actor(user="vigil-demo", purpose="demo setup")
-    if get_user(engine, DEMO_USERNAME) is None:
-        create_user(engine, actor, DEMO_USERNAME, password, SUPERVISOR, DEMO_AGENCY)
-    else:
-        set_password(engine, actor, DEMO_USERNAME, password)
-        set_disabled(engine, actor, DEMO_USERNAME, disabled=False)
-    return DEMO_USERNAME, password
+    out = []
+    for username, role, agency in DEMO_ACCOUNTS:
+        password = os.environ.get("VIGIL_DEMO_PASSWORD") or secrets.token_urlsafe(12)
+        if get_user(engine, username) is None:
+            create_user(engine, actor, username, password, role, agency)
+        else:
+            set_password(engine, actor, username, password)
+            set_disabled(engine, actor, username, disabled=False)
+        out.append((username, role, password))
+    return out
+
+
+def ensure_demo_user(engine: Engine) -> tuple[str, str]:
+    """The supervisor demo account (username, password); see `ensure_demo_users`."""
+    username, _, password = ensure_demo_users(engine)[0]
+    return username, password
 
 
 def totp_uri(username: str, secret: str) -> str:
