@@ -76,8 +76,9 @@ def dob_level(x: str, y: str) -> int:
     if len(x) == 10 and len(y) == 10:
         if x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7]:
             return 1  # day and month swapped
-        if Levenshtein.distance(x, y) == 1 or _transposed(x.replace("-", ""), y.replace("-", "")):
-            return 2  # one digit keyed wrong
+        distance = Levenshtein.distance(x, y, score_cutoff=2)
+        if distance == 1 or (distance == 2 and _transposed(x.replace("-", ""), y.replace("-", ""))):
+            return 2  # one digit keyed wrong, or two adjacent ones swapped (which changes two places)
     short = min(len(x), len(y))
     if short < 10 and x[:short] == y[:short]:
         return 3  # a partial date that agrees as far as it goes
