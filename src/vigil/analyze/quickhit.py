@@ -261,7 +261,7 @@ def _answer_batch(
             queries.append(None)
             errors[i] = f"line {row.line}: {exc}"
     good = [q for q in queries if q is not None]
-    matched_iter = iter(match_many(conn, model, good))
+    matched_iter = iter(match_many(conn, model, good, settled_margin=CLEAR_MARGIN_BITS))
     matches = [next(matched_iter) if q is not None else [] for q in queries]
     wanted = {i: _members(m[0]) for i, m in enumerate(matches) if m and status_of(m, model)[0] != "no_match"}
     fact_rows = load_fact_rows(conn, (ref for members in wanted.values() for ref, _ in members))

@@ -72,40 +72,54 @@ WHERE i.kind = 'dob' AND i.value = q.dob AND n.record_id = i.record_id AND n.par
 AND (n.last_key = q.last_key OR n.first_group = q.first_group OR n.last_key = q.first_key)"""
 
 
-def candidate_keys_many(conn: Connection, queries: list[Query]) -> list[list[Key]]:
-    exact, names, dobs = _keys(queries)
-    found: list[dict[Key, int]] = [{} for _ in queries]  # key -> priority (lower = stronger)
+Found = list[dict[Key, int]]  # per query: candidate key -> priority (lower = stronger)
 
-    def collect(
-        sql: str,
-        columns: list[tuple[str, str]],
-        rows: list[tuple],
-        index: tuple[str, ...],  # type: ignore[type-arg]
-        priority: Callable[[int, tuple], int],  # type: ignore[type-arg]
-    ) -> None:
-        if not rows:
-            return
-        with temp_table(conn, columns, rows, index=index) as q:
-            for row in conn.execute(text(sql.format(q=q.name))):
-                qid, key = row[0], (row[1], row[2])
-                rank = priority(qid, row)
-                if found[qid].get(key, 99) > rank:
-                    found[qid][key] = rank
 
-    collect(
+def _collect(
+    conn: Connection,
+    found: Found,
+    sql: str,
+    columns: list[tuple[str, str]],
+    rows: list[tuple],  # type: ignore[type-arg]
+    index: tuple[str, ...],
+    priority: Callable[[int, tuple], int],  # type: ignore[type-arg]
+) -> None:
+    if not rows:
+        return
+    with temp_table(conn, columns, rows, index=index) as q:
+        for row in conn.execute(text(sql.format(q=q.name))):
+            qid, key = row[0], (row[1], row[2])
+            rank = priority(qid, row)
+            if found[qid].get(key, 99) > rank:
+                found[qid][key] = rank
+
+
+def _strong_candidates(conn: Connection, queries: list[Query], found: Found) -> None:
+    """Candidates sharing an identifier (SSN within one digit, phone, e-mail...) or a DOB and a name part."""
+    exact, _, dobs = _keys(queries)
+    _collect(
+        conn,
+        found,
         _EXACT_SQL,
         [("qid", "int"), ("kind", "str"), ("value", "str")],
         exact,
         ("kind", "value"),
         lambda qid, row: EXACT,
     )
-    collect(
+    _collect(
+        conn,
+        found,
         _DOB_SQL,
         [("qid", "int"), ("dob", "str"), ("last_key", "str"), ("first_group", "str"), ("first_key", "str")],
         dobs,
         ("dob",),
         lambda qid, row: DOB_AND_NAME,
     )
+
+
+def _name_candidates(conn: Connection, queries: list[Query], found: Found, wanted: set[int]) -> None:
+    """Candidates sharing only the name (surname key and first-name group, or the two swapped)."""
+    names = [row for row in _keys(queries)[1] if row[0] in wanted]
     query_dobs = [q.features.dob if q.features.dob and len(q.features.dob) == 10 else None for q in queries]
 
     def name_priority(qid: int, row: tuple) -> int:  # type: ignore[type-arg]
@@ -114,21 +128,49 @@ def candidate_keys_many(conn: Connection, queries: list[Query]) -> list[list[Key
             return NAME_OTHER_YEAR
         return NAME_ONLY
 
-    collect(
+    _collect(
+        conn,
+        found,
         _NAME_SQL,
         [("qid", "int"), ("last_key", "str"), ("first_group", "str"), ("first_key", "str")],
         names,
         ("last_key",),
         name_priority,
     )
-    out = []
-    for keys in found:
-        ranked = sorted(keys, key=lambda k, keys=keys: (keys[k], k))[:MAX_CANDIDATES]
-        # A namesake born in another year is worth a look only in small numbers: the person sought is
-        # found through any one of his records, and a common name brings hundreds of these.
-        other_year = [k for k in ranked if keys[k] == NAME_OTHER_YEAR]
-        out.append([k for k in ranked if keys[k] != NAME_OTHER_YEAR] + other_year[:MAX_OTHER_YEAR])
-    return out
+
+
+def _ranked(keys: dict[Key, int]) -> list[Key]:
+    ranked = sorted(keys, key=lambda k: (keys[k], k))[:MAX_CANDIDATES]
+    # A namesake born in another year is worth a look only in small numbers: the person sought is
+    # found through any one of his records, and a common name brings hundreds of these.
+    other_year = [k for k in ranked if keys[k] == NAME_OTHER_YEAR]
+    return [k for k in ranked if keys[k] != NAME_OTHER_YEAR] + other_year[:MAX_OTHER_YEAR]
+
+
+def candidate_keys_many(conn: Connection, queries: list[Query]) -> list[list[Key]]:
+    found: Found = [{} for _ in queries]
+    _strong_candidates(conn, queries, found)
+    _name_candidates(conn, queries, found, set(range(len(queries))))
+    return [_ranked(keys) for keys in found]
+
+
+# Comparisons on which a candidate found only by name cannot agree: agreement would have found it
+# through the identifier index (SSN within one digit, phone, e-mail, screen name, registrant id).
+_FOUND_BY_IDENTIFIER = frozenset({"ssn", "phone", "email", "screen_name", "registrant_id"})
+
+
+def name_only_ceiling(model: Model, query: Query) -> float:
+    """The most weight a candidate found only by name can reach against `query` (bits)."""
+    full_dob = bool(query.features.dob and len(query.features.dob) == 10)
+    total = model.weight([-1] * len(COMPARISONS))  # the prior
+    for k, comparison in enumerate(COMPARISONS):
+        levels = list(range(len(comparison.levels)))
+        if comparison.name in _FOUND_BY_IDENTIFIER:
+            levels = levels[-1:]
+        elif comparison.name == "dob" and full_dob:
+            levels = levels[2:]  # the same DOB, or day and month swapped, pairs with a name part
+        total += max(0.0, *(model.level_bits(k, level) for level in levels))
+    return total
 
 
 def _far_apart(x: str, y: str) -> bool:
@@ -137,15 +179,39 @@ def _far_apart(x: str, y: str) -> bool:
 
 
 def match_many(
-    conn: Connection, model: Model, queries: list[Query], keep: int = 5
+    conn: Connection, model: Model, queries: list[Query], keep: int = 5, settled_margin: float | None = None
 ) -> list[list[PersonMatch]]:
-    """For each query, its best `keep` persons (with member refs), best first."""
-    per_query = candidate_keys_many(conn, queries)
+    """For each query, its best `keep` persons (with member refs), best first.
+
+    With `settled_margin`, a query whose best candidate by identifier or DOB already outweighs, by that
+    many bits, anything a candidate found only by name could reach skips the name-only search: no
+    namesake could beat or rival it. At 1M records that search brings nine candidates in ten."""
+    found: Found = [{} for _ in queries]
+    _strong_candidates(conn, queries, found)
+    per_query = [_ranked(keys) for keys in found]
     features = load_features_packed(conn, {key[0] for keys in per_query for key in keys})
     scored = [
         score_candidates(model, q.features, (features[k] for k in keys if k in features))
         for q, keys in zip(queries, per_query, strict=True)
     ]
+    unsettled = {
+        qid
+        for qid, (q, group) in enumerate(zip(queries, scored, strict=True))
+        if settled_margin is None
+        or not group
+        or max(c.weight for c in group) - name_only_ceiling(model, q) < settled_margin
+    }
+    if unsettled:
+        _name_candidates(conn, queries, found, unsettled)
+        more = {}
+        for qid in unsettled:
+            seen = set(per_query[qid])
+            more[qid] = [k for k in _ranked(found[qid]) if k not in seen]
+        features = load_features_packed(conn, {key[0] for keys in more.values() for key in keys})
+        for qid, keys in more.items():
+            scored[qid].extend(
+                score_candidates(model, queries[qid].features, (features[k] for k in keys if k in features))
+            )
     owners = owners_of(conn, [c for group in scored for c in group])
     results = [group_candidates(group, owners)[:keep] for group in scored]
     fill_refs(conn, [m for matches in results for m in matches])
