@@ -61,9 +61,16 @@ class RunStats:
 
 
 def gammas_for(parties: list[PartyFeatures], pairs: np.ndarray) -> np.ndarray:
-    return np.asarray([gamma(parties[i], parties[j]) for i, j in pairs], dtype=np.int64).reshape(
-        -1, len(COMPARISONS)
-    )
+    """Comparison levels of each pair, one int8 row per pair: at 1M records there are tens of millions
+    of pairs, and a Python list per pair cost ~6 GiB where the array costs ~300 MiB."""
+    out = np.empty((len(pairs), len(COMPARISONS)), dtype=np.int8)
+    for start in range(0, len(pairs), _GAMMA_CHUNK):
+        for row, (i, j) in enumerate(pairs[start : start + _GAMMA_CHUNK].tolist(), start):
+            out[row] = gamma(parties[i], parties[j])
+    return out
+
+
+_GAMMA_CHUNK = 100_000
 
 
 def person_id_for(labels: list[str]) -> str:
