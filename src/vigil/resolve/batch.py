@@ -147,13 +147,6 @@ def _ranked(keys: dict[Key, int]) -> list[Key]:
     return [k for k in ranked if keys[k] != NAME_OTHER_YEAR] + other_year[:MAX_OTHER_YEAR]
 
 
-def candidate_keys_many(conn: Connection, queries: list[Query]) -> list[list[Key]]:
-    found: Found = [{} for _ in queries]
-    _strong_candidates(conn, queries, found)
-    _name_candidates(conn, queries, found, set(range(len(queries))))
-    return [_ranked(keys) for keys in found]
-
-
 # Comparisons on which a candidate found only by name cannot agree: agreement would have found it
 # through the identifier index (SSN within one digit, phone, e-mail, screen name, registrant id).
 _FOUND_BY_IDENTIFIER = frozenset({"ssn", "phone", "email", "screen_name", "registrant_id"})
