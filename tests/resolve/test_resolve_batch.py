@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from vigil.analyze.quickhit import CLEAR_MARGIN_BITS, read_requests, row_query
 from vigil.config import Actor
-from vigil.resolve.batch import match_many, name_only_ceiling
+from vigil.resolve.batch import full_dob, match_many, name_only_ceiling
 from vigil.resolve.run import ensure_resolved, latest_model
 from vigil.store.db import open_store
 
@@ -38,7 +38,7 @@ def test_settled_queries_keep_their_answer(demo_store_url: str, demo_scenario) -
         # Rivals within the margin are the same persons either way.
         assert rivals(everything) == rivals(quick)
         # No candidate found only by name outweighs the ceiling computed for the query.
-        ceiling = name_only_ceiling(model, query)
+        ceiling = name_only_ceiling(model, full_dob(query) is not None)
         strong = {c.key for m in quick for c in m.candidates}
         for m in everything:
             for c in m.candidates:

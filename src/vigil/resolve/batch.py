@@ -21,6 +21,12 @@ EXACT, DOB_AND_NAME, NAME_ONLY, NAME_OTHER_YEAR = range(4)  # candidate prioriti
 DOB_DIFFERENT = next(c for c in COMPARISONS if c.name == "dob").levels.index("different")
 
 
+def full_dob(query: Query) -> str | None:
+    """The query's date of birth when it is a whole date (day, month and year)."""
+    dob = query.features.dob
+    return dob if dob and len(dob) == 10 else None
+
+
 def _keys(queries: list[Query]) -> tuple[list[tuple], list[tuple], list[tuple]]:  # type: ignore[type-arg]
     exact, names, dobs = [], [], []
     for qid, q in enumerate(queries):
@@ -36,10 +42,11 @@ def _keys(queries: list[Query]) -> tuple[list[tuple], list[tuple], list[tuple]]:
             exact.extend((qid, kind, v) for v in values)
         for ssn in f.ssns:
             exact.extend((qid, "ssn", v) for v in ssn_variants(ssn))
+        dob = full_dob(q)
         for n in f.names:
             names.append((qid, n.last_key, n.first_group, n.first_key))
-            if f.dob and len(f.dob) == 10:
-                dobs.extend((qid, d, n.last_key, n.first_group, n.first_key) for d in dob_variants(f.dob))
+            if dob:
+                dobs.extend((qid, d, n.last_key, n.first_group, n.first_key) for d in dob_variants(dob))
     return exact, names, dobs
 
 
@@ -94,9 +101,13 @@ def _collect(
                 found[qid][key] = rank
 
 
-def _strong_candidates(conn: Connection, queries: list[Query], found: Found) -> None:
+def _strong_candidates(
+    conn: Connection,
+    found: Found,
+    exact: list[tuple],  # type: ignore[type-arg]
+    dobs: list[tuple],  # type: ignore[type-arg]
+) -> None:
     """Candidates sharing an identifier (SSN within one digit, phone, e-mail...) or a DOB and a name part."""
-    exact, _, dobs = _keys(queries)
     _collect(
         conn,
         found,
@@ -117,10 +128,13 @@ def _strong_candidates(conn: Connection, queries: list[Query], found: Found) -> 
     )
 
 
-def _name_candidates(conn: Connection, queries: list[Query], found: Found, wanted: set[int]) -> None:
+def _name_candidates(
+    conn: Connection,
+    found: Found,
+    names: list[tuple],  # type: ignore[type-arg]
+    query_dobs: list[str | None],
+) -> None:
     """Candidates sharing only the name (surname key and first-name group, or the two swapped)."""
-    names = [row for row in _keys(queries)[1] if row[0] in wanted]
-    query_dobs = [q.features.dob if q.features.dob and len(q.features.dob) == 10 else None for q in queries]
 
     def name_priority(qid: int, row: tuple) -> int:  # type: ignore[type-arg]
         query_dob, dob = query_dobs[qid], row[3]
@@ -152,15 +166,15 @@ def _ranked(keys: dict[Key, int]) -> list[Key]:
 _FOUND_BY_IDENTIFIER = frozenset({"ssn", "phone", "email", "screen_name", "registrant_id"})
 
 
-def name_only_ceiling(model: Model, query: Query) -> float:
-    """The most weight a candidate found only by name can reach against `query` (bits)."""
-    full_dob = bool(query.features.dob and len(query.features.dob) == 10)
+def name_only_ceiling(model: Model, with_full_dob: bool) -> float:
+    """The most weight a candidate found only by name can reach against a query (bits); it depends on
+    the query only through whether it gives a whole date of birth."""
     total = model.weight([-1] * len(COMPARISONS))  # the prior
     for k, comparison in enumerate(COMPARISONS):
         levels = list(range(len(comparison.levels)))
         if comparison.name in _FOUND_BY_IDENTIFIER:
             levels = levels[-1:]
-        elif comparison.name == "dob" and full_dob:
+        elif comparison.name == "dob" and with_full_dob:
             levels = levels[2:]  # the same DOB, or day and month swapped, pairs with a name part
         total += max(0.0, *(model.level_bits(k, level) for level in levels))
     return total
@@ -179,23 +193,26 @@ def match_many(
     With `settled_margin`, a query whose best candidate by identifier or DOB already outweighs, by that
     many bits, anything a candidate found only by name could reach skips the name-only search: no
     namesake could beat or rival it. At 1M records that search brings nine candidates in ten."""
+    exact, names, dobs = _keys(queries)
+    query_dobs = [full_dob(q) for q in queries]
     found: Found = [{} for _ in queries]
-    _strong_candidates(conn, queries, found)
+    _strong_candidates(conn, found, exact, dobs)
     per_query = [_ranked(keys) for keys in found]
     features = load_features_packed(conn, {key[0] for keys in per_query for key in keys})
     scored = [
         score_candidates(model, q.features, (features[k] for k in keys if k in features))
         for q, keys in zip(queries, per_query, strict=True)
     ]
+    ceiling = {flag: name_only_ceiling(model, flag) for flag in (False, True)}
     unsettled = {
         qid
-        for qid, (q, group) in enumerate(zip(queries, scored, strict=True))
+        for qid, group in enumerate(scored)
         if settled_margin is None
         or not group
-        or max(c.weight for c in group) - name_only_ceiling(model, q) < settled_margin
+        or max(c.weight for c in group) - ceiling[query_dobs[qid] is not None] < settled_margin
     }
     if unsettled:
-        _name_candidates(conn, queries, found, unsettled)
+        _name_candidates(conn, found, [row for row in names if row[0] in unsettled], query_dobs)
         more = {}
         for qid in unsettled:
             seen = set(per_query[qid])
