@@ -14,7 +14,7 @@ from sqlalchemy import Connection, delete, select
 from vigil.normalize.names import surname_parts
 from vigil.store import tables as t
 from vigil.store.bulk import insert_tuples
-from vigil.store.temp import BULK, temp_table
+from vigil.store.temp import BULK, select_in, temp_table
 
 Key = tuple[int, int]  # (source_record row id, party index)
 
@@ -260,19 +260,10 @@ def load_features_packed(conn: Connection, record_ids: Iterable[int]) -> dict[Ke
     table = t.party_feature
     stmt = select(table.c.record_id, table.c.party, table.c.data)
     out: dict[Key, PartyFeatures] = {}
-
-    def keep(found: Iterable[Any]) -> None:
-        for record_id, party, data in found:
-            features = unpack((record_id, party), data)
-            if features is not None:
-                out[(record_id, party)] = features
-
-    if len(ids) <= BULK:
-        if ids:
-            keep(conn.execute(stmt.where(table.c.record_id.in_(ids))))
-    else:
-        with temp_table(conn, [("v", "int")], ((v,) for v in ids), index=("v",)) as wanted:
-            keep(conn.execute(stmt.where(table.c.record_id.in_(select(wanted.c.v)))))
+    for record_id, party, data in select_in(conn, stmt, table.c.record_id, ids, "int"):
+        features = unpack((record_id, party), data)
+        if features is not None:
+            out[(record_id, party)] = features
     missing = set(ids) - {key[0] for key in out}
     if missing:
         out.update(load_features(conn, missing))
