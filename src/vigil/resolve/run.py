@@ -103,16 +103,7 @@ def resolve_full(
 ) -> RunStats:
     stats = RunStats(mode="full")
     started = datetime.now(UTC)
-    with engine.connect() as conn:
-        water = high_water(conn)
-        features = load_features(conn)
-        previous = {(r.ref, r.party): r.person_id for r in conn.execute(select(t.person_member))}
-        decisions = _decisions(conn)
-        try:
-            old_model = latest_model(conn)
-        except ValueError:  # trained with other comparisons: a full run retrains anyway
-            old_model = None
-    parties = sorted(features.values(), key=lambda p: (p.ref, p.key[1]))
+    water, parties, previous, decisions, old_model = read_full_run_inputs(engine)
     stats.parties = len(parties)
     if progress:
         progress("blocking", 0, 1)
@@ -160,6 +151,26 @@ def resolve_full(
         params={"model": model.to_json(), "high_water": water},
     )
     return stats
+
+
+class FullRunInputs(NamedTuple):
+    water: int  # the high-water mark the run covers
+    parties: list[PartyFeatures]  # every party, in a stable order (ref, party)
+    previous: dict[tuple[str, int], str]  # (ref, party) -> person id before the run
+    decisions: list[Any]  # the analysts' latest decision per pair
+    model: Model | None  # the last trained model, None when none fits today's comparisons
+
+
+def read_full_run_inputs(engine: Engine) -> FullRunInputs:
+    """What every full-run engine starts from, read in one transaction."""
+    with engine.connect() as conn:
+        water = high_water(conn)
+        features = load_features(conn)
+        previous = {(r.ref, r.party): r.person_id for r in conn.execute(select(t.person_member))}
+        decisions = _decisions(conn)
+        model = latest_model_safe(conn)
+    parties = sorted(features.values(), key=lambda p: (p.ref, p.key[1]))
+    return FullRunInputs(water, parties, previous, decisions, model)
 
 
 class ScoredPair(NamedTuple):

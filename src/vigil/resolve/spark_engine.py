@@ -29,26 +29,23 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from vigil.config import Actor
 from vigil.normalize.names import nickname_variants
 from vigil.resolve.blocking import MAX_BLOCK, blocking_keys
 from vigil.resolve.compare import _GENERATION
-from vigil.resolve.features import PartyFeatures, load_features
+from vigil.resolve.features import PartyFeatures
 from vigil.resolve.model import FIXED_M
 from vigil.resolve.run import (
     DEFAULT_THRESHOLD,
     Progress,
     RunStats,
     ScoredPair,
-    _decisions,
     default_model,
-    high_water,
-    latest_model_safe,
+    read_full_run_inputs,
     write_full_run,
 )
-from vigil.store import tables as t
 
 ENGINE_NAME = "splink-spark"
 # Splink's probabilities are not calibrated (linkage-notes), so the cut-off is checked on labelled data:
@@ -525,13 +522,7 @@ def resolve_full_spark(
     stats = RunStats(mode="full")
     started = datetime.now(UTC)
     chosen = threshold if threshold is not None else SPARK_THRESHOLD
-    with engine.connect() as conn:
-        water = high_water(conn)
-        features = load_features(conn)
-        previous = {(r.ref, r.party): r.person_id for r in conn.execute(select(t.person_member))}
-        decisions = _decisions(conn)
-        vigil_model = latest_model_safe(conn)
-    parties = sorted(features.values(), key=lambda p: (p.ref, p.key[1]))
+    water, parties, previous, decisions, vigil_model = read_full_run_inputs(engine)
     stats.parties = len(parties)
     # Incremental runs place new records with our own model: keep the last trained one (or the shipped one).
     if vigil_model is None:
