@@ -251,7 +251,7 @@ class Features:
         build = np.array([b if (b := i.build) is not None else 3 for i in incidents], np.int32)
         self.categorical["build"] = (build, _BUILD)
         self.plate, self.plate_len, self.plate_open, self.plate_star = _plate_array(
-            [_plate(i.plate) for i in incidents]
+            [usable_plate(i.plate) for i in incidents]
         )
         self.has_marks = np.array([bool(i.marks) for i in incidents])
 
@@ -261,7 +261,8 @@ def _num(x: float | None, fallback: float | None) -> float:
     return float(value) if value is not None else float("nan")
 
 
-def _plate(value: str | None) -> str | None:
+def usable_plate(value: str | None) -> str | None:
+    """A reported plate normalized, or None when it is missing, unreadable or under two known characters."""
     if not value:
         return None
     try:

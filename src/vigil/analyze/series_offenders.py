@@ -52,7 +52,7 @@ from sqlalchemy import Connection, Engine, and_, func, or_, select
 from vigil import audit
 from vigil.analyze import descriptions as d
 from vigil.analyze.incidents import Incident, load_incidents
-from vigil.analyze.series import Series, SeriesParams, current_decisions, series_of
+from vigil.analyze.series import Series, SeriesParams, current_decisions, series_of, usable_plate
 from vigil.analyze.spacetime import bbox, haversine_np
 from vigil.config import Actor
 from vigil.normalize.geocode import haversine_miles
@@ -490,16 +490,6 @@ class _VehicleKind:
         return _weight(p_true, p_random, agree, len(compared)), parts
 
 
-def _plate_value(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        plate = normalize_plate(value).value
-    except ValueError:
-        return None
-    return plate if sum(ch.isalnum() for ch in plate) >= 2 else None
-
-
 def plate_fits(seen: str, plate: str) -> bool:
     """A witness's plate fits a registered plate: wildcards anywhere, and a partial may be the
     start of the plate (witnesses catch the first characters and lose the rest)."""
@@ -527,7 +517,7 @@ def _plate_chance(seen: list[str]) -> float:
 
 
 def _plates(reports: list[Incident], plate: str | None) -> Weight | None:
-    said = [p for x in reports if (p := _plate_value(x.plate))]
+    said = [p for x in reports if (p := usable_plate(x.plate))]
     if not said or not plate:
         return None
     fits = [s for s in said if plate_fits(s, plate)]
@@ -720,7 +710,7 @@ def _vehicle_parts(v: Vehicle, ev: SeriesEvidence) -> list[Part]:
                 ),
             )
         )
-    plate = _plates(reports, _plate_value(v.plate))
+    plate = _plates(reports, usable_plate(v.plate))
     if plate is not None:
         parts.append(
             (
@@ -728,7 +718,7 @@ def _vehicle_parts(v: Vehicle, ev: SeriesEvidence) -> list[Part]:
                 plate,
                 lambda: (
                     f"plate {v.plate}: fits {plate.agree} of {plate.compared} partial plate(s) "
-                    f"(said: {_words(x.plate for x in reports if _plate_value(x.plate)).upper()}) "
+                    f"(said: {_words(x.plate for x in reports if usable_plate(x.plate)).upper()}) "
                     f"({plate.bits:+.1f})"
                 ),
             )
@@ -900,7 +890,7 @@ def _plate_refs(conn: Connection, incidents: list[Incident], min_known: int) -> 
     """Person records with a vehicle whose plate fits a witness's partial plate."""
     veh, sr = t.vehicle, t.source_record
     seen = [
-        v for x in incidents if (v := _plate_value(x.plate)) and sum(ch.isalnum() for ch in v) >= min_known
+        v for x in incidents if (v := usable_plate(x.plate)) and sum(ch.isalnum() for ch in v) >= min_known
     ]
     if not seen:
         return set()
@@ -1216,7 +1206,7 @@ def _near_any(x: Incident, residences: list[Residence], miles: float) -> bool:
 
 
 def _plate_hit(x: Incident, plates: list[str]) -> bool:
-    seen = _plate_value(x.plate)
+    seen = usable_plate(x.plate)
     return bool(seen) and any(plate_fits(seen, p) for p in plates)  # type: ignore[arg-type]
 
 
@@ -1235,5 +1225,5 @@ def _could_be(p: Profile, s: Series, params: OffenderParams) -> bool:
     return any(
         _plate_hit(x, plates)
         for x in s.incidents
-        if (v := _plate_value(x.plate)) and sum(ch.isalnum() for ch in v) >= params.plate_min_known
+        if (v := usable_plate(x.plate)) and sum(ch.isalnum() for ch in v) >= params.plate_min_known
     )
